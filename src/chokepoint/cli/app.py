@@ -1,0 +1,46 @@
+"""The ``chokepoint`` command: composes the sub-command modules."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from rich.logging import RichHandler
+
+from chokepoint.cli._errors import state
+
+app = typer.Typer(
+    name="chokepoint",
+    help="Economic leverage through supply-chain chokepoints.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    state.debug = debug
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(show_path=False)],
+    )
+
+
+def _register() -> None:
+    """Attach the sub-command modules (one module per command group)."""
+    from chokepoint.cli import data
+
+    app.add_typer(data.app, name="data")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the ``chokepoint`` script."""
+    app()
