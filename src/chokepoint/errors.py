@@ -36,7 +36,9 @@ class InputError(ChokepointError, ValueError):
         self.subject = subject
         self.problems = list(problems)
         shown = self.problems[:limit]
-        lines = [f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} in {subject}"]
+        lines = [
+            f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} in {subject}"
+        ]
         lines += [f" * {p}" for p in shown]
         if len(self.problems) > limit:
             lines.append(f" * ... and {len(self.problems) - limit} more")

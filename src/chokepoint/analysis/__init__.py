@@ -1,0 +1,1 @@
+"""Static indicators on supply tables and networks: concentration, criticality, tracing."""

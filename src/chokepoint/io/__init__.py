@@ -1,0 +1,1 @@
+"""Importers and exporters: dataset folders (CSV/Parquet/Excel), MRIO tables via pymrio."""

@@ -1,0 +1,1 @@
+"""Chokepoint report package."""

@@ -1,0 +1,1 @@
+"""Chokepoint testing package."""
