@@ -1,0 +1,1 @@
+"""Chokepoint market package."""
