@@ -108,6 +108,7 @@ class MarketResult:
     capacity: FloatArray
     buffer: FloatArray
     profit: FloatArray
+    support: FloatArray  # (B, T, P) USD m paid to each producer (subsidy, top-up, loss coverage)
     exports: FloatArray
     consumption_domestic: FloatArray
     consumption_foreign: FloatArray
@@ -316,7 +317,6 @@ def clear_two_markets(
     quota_bound = xs_i > quota + 1e-9
     exporting = (xs_i >= -1e-9) & ~quota_bound
     importing = ~quota_bound & ~exporting & (xs_m <= 1e-9)
-    autarky = ~quota_bound & ~exporting & ~importing
 
     def pick(a: FloatArray, b_: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
         sel = [m if a.ndim == 1 else m[:, None] for m in (quota_bound, exporting, importing)]
@@ -351,7 +351,7 @@ def run(inp: MarketInputs) -> MarketResult:
     eps = inp.elasticity
 
     rec: dict[str, Any] = {
-        k: np.zeros((b, t_n, p)) for k in ("output", "capacity", "buffer", "profit")
+        k: np.zeros((b, t_n, p)) for k in ("output", "capacity", "buffer", "profit", "support")
     }
     rec_t = {
         k: np.zeros((b, t_n)) for k in ("pd", "pf", "x", "cd", "cf", "un", "sub", "oth", "tax")
@@ -431,8 +431,10 @@ def run(inp: MarketInputs) -> MarketResult:
         covered = cover * np.maximum(-profit, 0.0)
         profit_net = profit + covered
         buf = buf + profit_net
-        rec_t["sub"][:, t] = (np.where(st, state_unit * q * inp.money + covered, 0.0)).sum(axis=1)
-        rec_t["oth"][:, t] = (np.where(st, 0.0, support_unit * q * inp.money + covered)).sum(axis=1)
+        paid = (state_unit + support_unit) * q * inp.money + covered
+        rec["support"][:, t] = paid
+        rec_t["sub"][:, t] = np.where(st, paid, 0.0).sum(axis=1)
+        rec_t["oth"][:, t] = np.where(st, 0.0, paid).sum(axis=1)
         rec_t["tax"][:, t] = (
             inp.tax[:, t] / (1.0 + inp.tax[:, t]) * cl.price_f * cl.exports * inp.money
         )
@@ -481,6 +483,7 @@ def run(inp: MarketInputs) -> MarketResult:
         capacity=rec["capacity"],
         buffer=rec["buffer"],
         profit=rec["profit"],
+        support=rec["support"],
         exports=rec_t["x"],
         consumption_domestic=rec_t["cd"],
         consumption_foreign=rec_t["cf"],
@@ -495,8 +498,16 @@ def run(inp: MarketInputs) -> MarketResult:
 
 
 _UNBATCHED = frozenset(
-    {"years", "producer_names", "producer_regions", "state_mask", "ban_applies", "money",
-     "state_region", "dependency_threshold"}
+    {
+        "years",
+        "producer_names",
+        "producer_regions",
+        "state_mask",
+        "ban_applies",
+        "money",
+        "state_region",
+        "dependency_threshold",
+    }
 )
 
 

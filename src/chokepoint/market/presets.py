@@ -82,7 +82,9 @@ def load_preset(name_or_path: str | Path) -> MarketPreset:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise InputError(str(path), [Problem(f"{path.name}:{line}", f"invalid YAML: {exc}")]) from None
+        raise InputError(
+            str(path), [Problem(f"{path.name}:{line}", f"invalid YAML: {exc}")]
+        ) from None
     if not isinstance(data, dict):
         raise InputError(
             str(path), [Problem(f"{path.name}:1", f"expected a mapping, got {type(data).__name__}")]
@@ -101,20 +103,20 @@ def load_preset(name_or_path: str | Path) -> MarketPreset:
         raise InputError(str(path), problems) from None
 
 
-def _loglinear(years: np.ndarray, pts: list[tuple[int, float]]) -> FloatArray:
-    """log-linear interpolation of (year, value) points, extrapolated with the end slopes."""
+def _loglinear(years: np.ndarray, pts: list[tuple[int, float]], growth_after: float) -> FloatArray:
+    """log-linear interpolation of (year, value) points; first slope backwards, ``growth_after`` forwards."""
     pts = sorted(pts)
     xs = np.array([p[0] for p in pts], dtype=float)
     ys = np.log(np.array([p[1] for p in pts], dtype=float))
+    g = np.log1p(growth_after)
     if len(xs) == 1:
-        return np.full(len(years), np.exp(ys[0]))
+        return np.asarray(np.exp(ys[0] + g * np.maximum(years - xs[0], 0.0)), dtype=np.float64)
     out = np.interp(years, xs, ys)
     lo = years < xs[0]
     hi = years > xs[-1]
     s0 = (ys[1] - ys[0]) / (xs[1] - xs[0])
-    s1 = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
     out = np.where(lo, ys[0] + s0 * (years - xs[0]), out)
-    out = np.where(hi, ys[-1] + s1 * (years - xs[-1]), out)
+    out = np.where(hi, ys[-1] + g * (years - xs[-1]), out)
     return np.asarray(np.exp(out), dtype=np.float64)
 
 
@@ -129,7 +131,9 @@ def compile_preset(preset: MarketPreset, end_year: int | None = None) -> MarketI
     def row(vals: list[float]) -> FloatArray:
         return np.asarray([vals], dtype=np.float64)
 
-    demand_ref = _loglinear(yf, [(pt.year, pt.quantity) for pt in preset.demand.points])
+    demand_ref = _loglinear(
+        yf, [(pt.year, pt.quantity) for pt in preset.demand.points], preset.demand.growth_after
+    )
     sp = sorted((pt.year, pt.share) for pt in preset.demand.domestic_share)
     dshare = np.interp(yf, [s[0] for s in sp], [s[1] for s in sp])
 
@@ -155,6 +159,13 @@ def compile_preset(preset: MarketPreset, end_year: int | None = None) -> MarketI
         if "retire_capacity" in period.model_fields_set and period.start in years:
             retire[int(period.start - years[0])] = period.retire_capacity
 
+    # beyond the preset's horizon the last year's policy stays in force
+    beyond = years > preset.end_year
+    if beyond.any():
+        k_last = int(preset.end_year - preset.start_year)
+        for arr in pol.values():
+            arr[beyond] = arr[k_last]
+
     names = [p.name for p in prods]
     sup_sub = np.zeros((1, t_n, p_n))
     sup_floor = np.full((1, t_n, p_n), np.nan)
@@ -173,7 +184,9 @@ def compile_preset(preset: MarketPreset, end_year: int | None = None) -> MarketI
         ban_applies=np.array([p.tech_ban_applies for p in prods], dtype=bool),
         can_reenter=np.array([[p.can_reenter for p in prods]], dtype=bool),
         capacity0=row([p.capacity for p in prods]),
-        entry_capacity=row([p.capacity if p.entry_capacity is None else p.entry_capacity for p in prods]),
+        entry_capacity=row(
+            [p.capacity if p.entry_capacity is None else p.entry_capacity for p in prods]
+        ),
         cost0=row([p.cash_cost for p in prods]),
         cost_trend=row([p.cost_trend for p in prods]),
         fixed_cost=row([p.fixed_cost for p in prods]),

@@ -76,7 +76,9 @@ class Demand(_Strict):
     reference_price: Annotated[float, Field(gt=0.0)]
     """P_ref (price units)."""
     points: list[DemandPoint] = Field(min_length=1)
-    """D_ref(t): world demand at P_ref; log-linear between points, extrapolated at the end slopes."""
+    """D_ref(t): world demand at P_ref; log-linear between points, back-extrapolated at the first slope."""
+    growth_after: float = Field(default=0.0, gt=-1.0)
+    """Yearly growth of D_ref after the last point (0 = flat); used when a run extends past it."""
     elasticity: Annotated[float, Field(gt=0.0, le=5.0)]
     """epsilon > 0, price elasticity of demand (absolute value)."""
     domestic_share: list[SharePoint] = Field(min_length=1)
