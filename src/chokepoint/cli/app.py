@@ -36,6 +36,9 @@ def _register() -> None:
     from chokepoint.cli import data
 
     app.add_typer(data.app, name="data")
+    from chokepoint.cli import market
+
+    app.add_typer(market.app, name="market")
 
 
 _register()
