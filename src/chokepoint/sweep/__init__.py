@@ -1,0 +1,1 @@
+"""Scenario sweeps: designs of uncertain parameters, execution on Dask, summaries."""
