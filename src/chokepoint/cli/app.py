@@ -39,6 +39,9 @@ def _register() -> None:
     from chokepoint.cli import market
 
     app.add_typer(market.app, name="market")
+    from chokepoint.cli import criticality
+
+    app.command("criticality")(criticality.criticality)
 
 
 _register()
