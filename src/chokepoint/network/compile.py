@@ -168,6 +168,58 @@ def _codes(values: pd.Series, index: pd.Index) -> IntArray:
     return codes.astype(np.int64)
 
 
+def _regional_pairs(
+    rec: pd.DataFrame,
+    products: pd.Index,
+    regions: pd.Index,
+    node_product: IntArray,
+    node_region: IntArray,
+) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.object_]]:
+    """Input pairs when some recipe rows name a region (vectorised merges, no row loop).
+
+    Node n of product p in region r takes the blank-region rows of p, and its region's rows of p;
+    a region row replaces the blank row of the same input. Pairs come sorted by node, then by the
+    first recipe row that names their input (so a file without region rows compiles as before).
+    Returns ``pair_node, pair_product, pair_amount, group_label`` [m].
+    """
+    n_products = len(products)
+    row = np.arange(len(rec), dtype=np.int64)
+    rec_product = _codes(rec["product"], products)
+    rec_input = _codes(rec["input"], products)
+    is_regional = (rec["region"] != "").to_numpy()
+    rec_region = np.where(is_regional, regions.get_indexer(rec["region"]), -1).astype(np.int64)
+    nodes = pd.DataFrame(
+        {"node": np.arange(len(node_product), dtype=np.int64), "p": node_product, "r": node_region}
+    )
+    rows = pd.DataFrame(
+        {
+            "p": rec_product,
+            "q": rec_input,
+            "r": rec_region,
+            "row": row,
+            "regional": is_regional,
+            "amount": rec["amount"].to_numpy(np.float64),
+            "group": rec["substitution_group"].to_numpy(object),
+        }
+    )
+    blank = nodes.merge(rows[~rows["regional"]].drop(columns="r"), on="p", how="inner")
+    local = nodes.merge(rows[rows["regional"]], on=["p", "r"], how="inner")
+    both = pd.concat([blank, local], ignore_index=True)
+    # A region row wins over the blank row of the same (node, input); it takes the blank row's place.
+    key = both["node"].to_numpy(np.int64) * n_products + both["q"].to_numpy(np.int64)
+    both["key"] = key
+    place = both.groupby("key", sort=False)["row"].transform("min").to_numpy()
+    both["place"] = np.where(both["regional"].to_numpy(), place, both["row"].to_numpy())
+    both = both.sort_values(["key", "regional"], kind="stable").drop_duplicates("key", keep="last")
+    both = both.sort_values(["node", "place"], kind="stable")
+    return (
+        both["node"].to_numpy(np.int64),
+        both["q"].to_numpy(np.int64),
+        both["amount"].to_numpy(np.float64),
+        both["group"].to_numpy(object),
+    )
+
+
 def compile_network(t: NetworkTables) -> CompiledNetwork:
     """Compile validated tables into a :class:`CompiledNetwork` (needs no balance)."""
     regions = pd.Index(t.regions["region"], name="region")
@@ -187,22 +239,31 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
 
     # Input pairs: one per (node, recipe input of the node's product), sorted by node.
     rec = t.recipes
-    rec_product = _codes(rec["product"], products)
-    rec_input = _codes(rec["input"], products)
-    order = np.argsort(rec_product, kind="stable")
-    rec_product, rec_input = rec_product[order], rec_input[order]
-    rec_amount = rec["amount"].to_numpy(np.float64)[order]
-    rec_group = rec["substitution_group"].to_numpy(object)[order]
-    rec_ptr = np.searchsorted(rec_product, np.arange(n_products + 1))
-    per_node = (rec_ptr[node_product + 1] - rec_ptr[node_product]).astype(np.int64)
-    pair_indptr = np.concatenate([[0], np.cumsum(per_node)]).astype(np.int64)
-    m = int(pair_indptr[-1])
-    pair_node = np.repeat(np.arange(n, dtype=np.int64), per_node)
-    offset = np.arange(m, dtype=np.int64) - pair_indptr[pair_node]
-    rec_row = rec_ptr[node_product[pair_node]] + offset
-    pair_product = rec_input[rec_row]
-    pair_amount = rec_amount[rec_row]
-    group_label = pd.Series(rec_group[rec_row], dtype=object)
+    if "region" in rec.columns and bool((rec["region"] != "").any()):
+        pair_node, pair_product, pair_amount, rec_group_of_pair = _regional_pairs(
+            rec, products, regions, node_product, node_region
+        )
+        per_node = np.bincount(pair_node, minlength=n).astype(np.int64)
+        pair_indptr = np.concatenate([[0], np.cumsum(per_node)]).astype(np.int64)
+        m = int(pair_indptr[-1])
+        group_label = pd.Series(rec_group_of_pair, dtype=object)
+    else:
+        rec_product = _codes(rec["product"], products)
+        rec_input = _codes(rec["input"], products)
+        order = np.argsort(rec_product, kind="stable")
+        rec_product, rec_input = rec_product[order], rec_input[order]
+        rec_amount = rec["amount"].to_numpy(np.float64)[order]
+        rec_group = rec["substitution_group"].to_numpy(object)[order]
+        rec_ptr = np.searchsorted(rec_product, np.arange(n_products + 1))
+        per_node = (rec_ptr[node_product + 1] - rec_ptr[node_product]).astype(np.int64)
+        pair_indptr = np.concatenate([[0], np.cumsum(per_node)]).astype(np.int64)
+        m = int(pair_indptr[-1])
+        pair_node = np.repeat(np.arange(n, dtype=np.int64), per_node)
+        offset = np.arange(m, dtype=np.int64) - pair_indptr[pair_node]
+        rec_row = rec_ptr[node_product[pair_node]] + offset
+        pair_product = rec_input[rec_row]
+        pair_amount = rec_amount[rec_row]
+        group_label = pd.Series(rec_group[rec_row], dtype=object)
     grouped = (group_label != "").to_numpy()
     group_key = (
         pd.Series(pair_node.astype(str), dtype=object)

@@ -213,8 +213,18 @@ RECIPES = TableSpec(
             required=False,
             default="",
         ),
+        Col(
+            "region",
+            "str",
+            "region whose producers of `product` use this row (blank: every region); a region's "
+            "row overrides the blank row of the same product and input there (MRIO tables have "
+            "region-specific technical coefficients)",
+            required=False,
+            default="",
+            fk="regions.region",
+        ),
     ),
-    key=("product", "input"),
+    key=("product", "input", "region"),
 )
 
 LINKS = TableSpec(

@@ -243,20 +243,38 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
     if problems:
         return problems
     node_product = pd.Series(prod["product"].to_numpy(), index=nodes)
-    uses = set(zip(t.recipes["product"], t.recipes["input"], strict=True))
+    node_region = pd.Series(prod["region"].to_numpy(), index=nodes)
+    rec = t.recipes
+    n_products, n_regions = len(products), len(regions)
+
+    def use_key(product: pd.Series | np.ndarray, inp: pd.Series, region: np.ndarray) -> np.ndarray:
+        # (product, input, region) as one integer; region -1 = a blank-region row (all regions).
+        return (
+            products.get_indexer(pd.Index(product)).astype(np.int64) * n_products
+            + products.get_indexer(pd.Index(inp)).astype(np.int64)
+        ) * (n_regions + 1) + (region.astype(np.int64) + 1)
+
+    rec_region = (
+        rec["region"].to_numpy(object) if "region" in rec.columns else np.full(len(rec), "")
+    )
+    rec_region_code = np.where(rec_region == "", -1, regions.get_indexer(pd.Index(rec_region)))
+    uses = np.unique(use_key(rec["product"], rec["input"], rec_region_code))
 
     def check_use(table: str, buyer_col: str, input_values: pd.Series, what: str) -> None:
         df = t.frames[table]
         if len(df) == 0:
             return
         buyer_product = node_product.reindex(df[buyer_col]).to_numpy()
-        pairs = pd.Series(list(zip(buyer_product, input_values, strict=True)))
-        bad = ~pairs.isin(uses)
-        for position in np.flatnonzero(bad.to_numpy()):
+        region_code = regions.get_indexer(pd.Index(node_region.reindex(df[buyer_col])))
+        anywhere = use_key(buyer_product, input_values, np.full(len(df), -1))
+        here = use_key(buyer_product, input_values, region_code)
+        bad = ~(np.isin(anywhere, uses) | np.isin(here, uses))
+        for position in np.flatnonzero(bad):
             problems.append(
                 Problem(
                     t.origin(table).at(int(position), buyer_col),
-                    f"{what}: product {buyer_product[position]!r} has no recipe input {input_values.iloc[position]!r}; "
+                    f"{what}: product {buyer_product[position]!r} has no recipe input {input_values.iloc[position]!r}"
+                    f"{_in_region(node_region.get(df[buyer_col].iloc[position], ''), rec_region)}; "
                     "expected a buyer whose recipe uses it (add a recipes row)",
                 )
             )
@@ -274,6 +292,11 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
         "alternative",
     )
     return problems
+
+
+def _in_region(region: object, rec_region: np.ndarray) -> str:
+    """`` in region R`` when some recipe rows are regional (the message then names the region)."""
+    return f" in region {region!r}" if bool((rec_region != "").any()) else ""
 
 
 def _did_you_mean(value: str, known: pd.Index) -> str:
