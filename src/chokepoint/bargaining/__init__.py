@@ -1,1 +1,1 @@
-"""Chokepoint bargaining package."""
+"""Leverage and bargaining: damage matrices from engine runs, Nash and alternating-offers predictions."""
