@@ -145,15 +145,18 @@ class CompiledNetwork:
         n = self.n_nodes
         return sp.csr_array((self.link_flow, (self.link_src, self.link_dst)), shape=(n, n))
 
+    def firm_labels(self) -> npt.NDArray[np.object_]:
+        """Firm name of each node, ``""`` for a region's aggregate node [n]."""
+        names = np.asarray(list(self.firms) + [""], dtype=object)
+        return names[np.where(self.node_firm >= 0, self.node_firm, len(self.firms))]
+
     def node_table(self) -> pd.DataFrame:
         """Nodes with their labels, capacity and baseline output (for results and views)."""
         return pd.DataFrame(
             {
                 "region": self.regions[self.node_region],
                 "product": self.products[self.node_product],
-                "firm": np.where(
-                    self.node_firm >= 0, self.firms[np.maximum(self.node_firm, 0)], ""
-                ),
+                "firm": self.firm_labels(),
                 "owner_region": self.regions[self.node_owner],
                 "stage": np.asarray(STAGES)[self.product_stage[self.node_product]],
                 "capacity": self.capacity,

@@ -1,0 +1,158 @@
+"""``chokepoint exposure`` and ``chokepoint coercion-potential``: static views of a network."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chokepoint.cli._errors import handle_errors
+
+console = Console()
+
+DEFAULT_DATASET = "critical-chains"
+
+
+def _net(dataset: str):  # type: ignore[no-untyped-def]
+    import chokepoint as cp
+
+    return cp.build_network(cp.load_dataset(dataset))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append(
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        )
+    return out
+
+
+def _table(frame: pd.DataFrame, title: str, fmt: dict[str, str] | None = None) -> Table:
+    fmt = fmt or {}
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(
+            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
+        )
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            if isinstance(value, float):
+                cells.append(
+                    "—" if math.isnan(value) else format(value, fmt.get(str(column), ".3g"))
+                )
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table
+
+
+def exposure(
+    region: str = typer.Option(..., "--region", "-r", help="Region whose exposure to show."),
+    origin: str = typer.Option("CHN", "--origin", help="Region whose stage content is traced."),
+    stage: str = typer.Option(
+        ..., "--stage", "-s", help="Traced product (stage), e.g. ndpr_oxide."
+    ),
+    product: str | None = typer.Option(
+        None, "--product", "-p", help="Only this product of the region."
+    ),
+    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write a region x product heat map (PNG)."
+    ),
+) -> None:
+    """How much of REGION's output embodies ORIGIN's STAGE, directly or hidden in imported parts."""
+    with handle_errors():
+        from chokepoint.analysis.tracing import exposure_matrix, origin_share, value_content_share
+
+        net = _net(dataset)
+        share = origin_share(net, stage, origin)
+        value = value_content_share(net, stage, origin)
+        nodes = net.node_table()
+        frame = pd.DataFrame(
+            {
+                "node": net.node_ids,
+                "region": nodes["region"].to_numpy(),
+                "product": nodes["product"].to_numpy(),
+                "origin_share": share.to_numpy(),
+                "value_share": value.to_numpy(),
+            }
+        )
+        frame = frame[(frame["region"] == region) & frame["origin_share"].notna()]
+        if product is not None:
+            frame = frame[frame["product"] == product]
+        frame = frame.sort_values("origin_share", ascending=False).reset_index(drop=True)
+        if plot is not None:
+            from chokepoint.report.analysis_plots import exposure_heatmap
+
+            exposure_heatmap(
+                exposure_matrix(net, stage, origin), origin=origin, stage=stage, path=plot
+            )
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {"region": region, "origin": origin, "stage": stage, "nodes": _records(frame)}
+                )
+            )
+            return
+        console.print(
+            _table(
+                frame,
+                f"Share of {stage} inside {region}'s output that comes from {origin}",
+                {"origin_share": ".1%", "value_share": ".4%"},
+            )
+        )
+
+
+def coercion_potential_command(
+    actor: str = typer.Argument(..., help="The restricting state (region code)."),
+    threshold: float = typer.Option(
+        0.5, "--threshold", help="World share from which a stage counts as dominated."
+    ),
+    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write a bar chart of value at risk (PNG)."
+    ),
+) -> None:
+    """Downstream value at risk in every region if ACTOR cut all the stages it dominates."""
+    with handle_errors():
+        from chokepoint.analysis.coercion import coercion_potential, dominated_stages
+
+        net = _net(dataset)
+        stages = dominated_stages(net, actor, threshold)
+        table = coercion_potential(net, actor, threshold=threshold)
+        if plot is not None:
+            from chokepoint.report.analysis_plots import value_at_risk_bars
+
+            value_at_risk_bars(table, actor=actor, path=plot)
+        if as_json:
+            payload = {
+                "actor": actor,
+                "threshold": threshold,
+                "dominated_stages": _records(stages),
+                "regions": _records(table),
+            }
+            typer.echo(json.dumps(payload))
+            return
+        console.print(
+            _table(stages, f"Stages {actor} dominates (share ≥ {threshold:.0%})", {"share": ".1%"})
+        )
+        console.print(
+            _table(
+                table,
+                f"Value at risk if {actor} cut them all (USD/day, static upper bound)",
+                {
+                    "share_at_risk": ".1%",
+                    "value_usd_per_day": ",.0f",
+                    "value_at_risk_usd_per_day": ",.0f",
+                },
+            )
+        )

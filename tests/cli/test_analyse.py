@@ -1,0 +1,61 @@
+"""CLI: exposure and coercion-potential on the toy dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chokepoint.cli.app import app
+
+runner = CliRunner()
+
+
+def test_exposure_json_by_hand() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "exposure",
+            "-d",
+            "toy",
+            "--region",
+            "EAST",
+            "--origin",
+            "NORTH",
+            "--stage",
+            "refined",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    shares = {row["node"]: row["origin_share"] for row in payload["nodes"]}
+    assert shares["EAST/product"] == pytest.approx(0.75)
+    assert shares["EAST/component"] == pytest.approx(0.75)
+
+
+def test_exposure_unknown_stage_exits_2() -> None:
+    result = runner.invoke(
+        app, ["exposure", "-d", "toy", "--region", "EAST", "--stage", "unobtainium"]
+    )
+    assert result.exit_code == 2
+    assert "unknown product" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_coercion_potential_table_and_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "var.png"
+    result = runner.invoke(app, ["coercion-potential", "NORTH", "-d", "toy", "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert "EAST" in result.stdout
+    assert plot.stat().st_size > 1000
+
+
+def test_coercion_potential_json() -> None:
+    result = runner.invoke(app, ["coercion-potential", "NORTH", "-d", "toy", "--json"])
+    payload = json.loads(result.stdout)
+    assert {s["product"] for s in payload["dominated_stages"]} == {"ore", "refined"}
+    east = next(r for r in payload["regions"] if r["region"] == "EAST")
+    assert east["share_at_risk"] == pytest.approx(0.75)
