@@ -6,11 +6,14 @@ materials by hand from the rows of ``datasets/criticality/inputs.csv`` (no publi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from chokepoint.analysis.criticality import (
     ShareOverride,
@@ -284,3 +287,49 @@ def test_2023_gallium_what_if() -> None:
     assert "Gallium P global supply: CHN share 0.938 -> 0.990" in notes[0]
     # other materials untouched
     assert out.loc["Cobalt", "sr"] == pytest.approx(base.loc["Cobalt", "sr"])
+
+
+# ----------------------------------------------------------------- CLI
+
+
+def _cli() -> typer.Typer:
+    from chokepoint.cli.criticality import criticality
+
+    app = typer.Typer()
+    app.command()(criticality)
+
+    @app.callback()
+    def _root() -> None:  # keeps "criticality" as a sub-command name
+        """Test root."""
+
+    return app
+
+
+def test_cli_json_what_if_and_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "crit.png"
+    result = CliRunner().invoke(
+        _cli(),
+        ["criticality", "--set", "gallium:CHN:P=0.99", "--plot", str(plot), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["assessment"] == "eu-2023"
+    assert data["thresholds"] == {"sr": 1.0, "ei": 2.8, "rounding": "1 decimal"}
+    (ga,) = [w for w in data["what_if"] if w["material"] == "Gallium"]
+    assert ga["sr_before"] == pytest.approx(3.8053, abs=1e-4)
+    assert ga["sr_after"] > ga["sr_before"]
+    assert "CHN share 0.938 -> 0.990" in data["overrides"][0]
+    assert plot.stat().st_size > 10_000
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_table_and_errors() -> None:
+    runner = CliRunner()
+    ok = runner.invoke(_cli(), ["criticality", "-a", "eu-2017", "-m", "antimony"])
+    assert ok.exit_code == 0, ok.output
+    assert "Antimony" in ok.stdout and "4.15" in ok.stdout
+    bad = runner.invoke(_cli(), ["criticality", "--set", "gallium:CHN:E=0.99"])
+    assert bad.exit_code == 2
+    assert "available stage:source pairs: P:GS, P:EU" in bad.output
+    unknown = runner.invoke(_cli(), ["criticality", "-a", "eu-1999"])
+    assert unknown.exit_code == 2
