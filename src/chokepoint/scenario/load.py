@@ -1,0 +1,517 @@
+"""YAML -> :class:`Scenario`, with composition and errors that point at ``file:line | field``.
+
+A scenario file may start from other files or presets and then change them (as Calliope composes
+``scenarios`` from ``overrides``)::
+
+    extends: [rare-earth-licensing-2025]      # files (relative to this one) or preset names
+    name: my-variant
+    overrides:
+      instruments:
+        licence: {approval_share: 0.5}
+
+The bases are deep-merged in order, then the file's own keys, then ``overrides`` (mappings merge
+key by key, other values replace, ``null`` removes a key). Every value remembers the file and line
+it came from, so a problem is reported where the user wrote it; all problems are collected and
+raised as one :class:`~chokepoint.errors.InputError`, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from chokepoint.errors import InputError, NotFoundError, Problem
+from chokepoint.scenario import instruments as ins
+from chokepoint.scenario.schema import Member, Scenario
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+"""Folder of the preset scenarios shipped in the package."""
+
+_MAX_DEPTH = 16
+
+
+class LDict(dict[str, Any]):
+    """A mapping that remembers the file and line of each key."""
+
+    where: tuple[str, int]
+    lines: dict[str, tuple[str, int]]
+
+
+class LList(list[Any]):
+    """A sequence that remembers the file and line of each item."""
+
+    where: tuple[str, int]
+    lines: list[tuple[str, int]]
+
+
+Locator = Callable[[Sequence[str | int]], str]
+"""Maps a path of keys/indices in the scenario to ``file:line`` (for messages)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Presets
+# --------------------------------------------------------------------------------------------
+
+
+def list_presets() -> list[str]:
+    """Names of the preset scenarios shipped in the package."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def resolve(ref: str | Path, relative_to: Path | None = None) -> Path:
+    """The file a scenario reference names: a path (absolute, relative to ``relative_to`` or to
+    the working directory) or a preset name (with or without ``.yaml``)."""
+    candidates = [Path(ref)]
+    if relative_to is not None and not Path(ref).is_absolute():
+        candidates.insert(0, relative_to / ref)
+    for c in candidates:
+        if c.is_file():
+            return c
+    stem = Path(str(ref)).name.removesuffix(".yaml").removesuffix(".yml")
+    preset = PRESETS_DIR / f"{stem}.yaml"
+    if preset.is_file() and not str(ref).startswith(("/", ".")) and "/" not in str(ref):
+        return preset
+    close = difflib.get_close_matches(stem, list_presets(), n=1, cutoff=0.6)
+    hint = f"; did you mean preset {close[0]!r}?" if close else ""
+    msg = (
+        f"no scenario file or preset {str(ref)!r}{hint} "
+        f"(presets: {', '.join(list_presets()) or 'none'})"
+    )
+    raise NotFoundError(msg)
+
+
+# --------------------------------------------------------------------------------------------
+# Line-tracking YAML
+# --------------------------------------------------------------------------------------------
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Any:
+    where = (file, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        d = LDict()
+        d.where, d.lines = where, {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            line = (file, key_node.start_mark.line + 1)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in d:
+                problems.append(
+                    Problem(
+                        f"{file}:{line[1]}",
+                        f"{key}: duplicate key (first on line {d.lines[key][1]})",
+                    )
+                )
+            d[key] = _build(value_node, loader, file, problems)
+            d.lines[key] = line
+        return d
+    if isinstance(node, yaml.SequenceNode):
+        out = LList()
+        out.where, out.lines = where, []
+        for item in node.value:
+            out.append(_build(item, loader, file, problems))
+            out.lines.append((file, item.start_mark.line + 1))
+        return out
+    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML ``text`` into plain containers that remember their lines (:class:`LDict`)."""
+    problems: list[Problem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        data = None if node is None else _build(node, loader, file, problems)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or exc.context or "syntax error"
+        raise InputError(
+            f"scenario file {file}", [Problem(f"{file}:{line}", f"invalid YAML: {what}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(
+            f"scenario file {file}", [Problem(f"{file}:1", f"invalid YAML: {exc}")]
+        ) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if problems:
+        raise InputError(f"scenario file {file}", problems)
+    return data
+
+
+def _merge_tracked(base: Any, over: Any) -> Any:
+    """:func:`~chokepoint.scenario.schema.deep_merge` that carries line information along."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = LDict(base)
+        out.where = getattr(over, "where", getattr(base, "where", ("scenario", 0)))
+        out.lines = {**getattr(base, "lines", {})}
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+                out.lines.pop(key, None)
+                continue
+            out[key] = _merge_tracked(out[key], value) if key in out else value
+            over_lines = getattr(over, "lines", {})
+            if key in over_lines:
+                out.lines[key] = over_lines[key]
+        return out
+    return over
+
+
+def _locate(tree: Any, path: Sequence[str | int]) -> tuple[tuple[str, int], list[str | int]]:
+    """The deepest known ``(file, line)`` along ``path`` and the part of the path that names data.
+
+    Parts that do not name data (pydantic's union tags such as ``'licensing'`` or ``'float'``)
+    are skipped, except a trailing field name (a missing or misspelt field).
+    """
+    where: tuple[str, int] = getattr(tree, "where", ("scenario", 0))
+    cur = tree
+    named: list[str | int] = []
+    for i, part in enumerate(path):
+        if isinstance(cur, dict) and isinstance(part, str) and part in cur:
+            where = getattr(cur, "lines", {}).get(part, where)
+            cur = cur[part]
+            named.append(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            lines = getattr(cur, "lines", [])
+            where = lines[part] if part < len(lines) else where
+            cur = cur[part]
+            named.append(part)
+        elif (
+            isinstance(cur, dict)
+            and i == len(path) - 1
+            and isinstance(part, str)
+            and part.isidentifier()
+            and not part.startswith(_SCALAR_BRANCHES)
+        ):
+            named.append(part)
+        elif not isinstance(cur, dict | list):
+            break
+    return where, named
+
+
+def field_path(parts: Sequence[str | int]) -> str:
+    """``instruments.licence.products[1]`` from ``('instruments', 'licence', 'products', 1)``."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def locator(tree: Any) -> Locator:
+    """A :data:`Locator` for a tree built by :func:`parse_yaml` (plain dicts give ``scenario:0``)."""
+
+    def locate(path: Sequence[str | int]) -> str:
+        (file, line), _ = _locate(tree, path)
+        return f"{file}:{line}"
+
+    return locate
+
+
+# --------------------------------------------------------------------------------------------
+# Pydantic errors -> problems
+# --------------------------------------------------------------------------------------------
+
+
+def _model_at(path: Sequence[str | int], tree: Any) -> type[BaseModel] | None:
+    """The schema model that the mapping at ``path`` is validated against (for did-you-mean)."""
+    model: type[BaseModel] | None = Scenario
+    cur = tree
+    i = 0
+    while i < len(path) and model is not None:
+        part = path[i]
+        nxt = cur.get(part) if isinstance(cur, dict) and isinstance(part, str) else None
+        if model is Scenario and part == "instruments":
+            key = path[i + 1] if i + 1 < len(path) else None
+            inst = None
+            if isinstance(nxt, dict) and isinstance(key, str):
+                inst = nxt.get(key)
+            elif isinstance(nxt, list) and isinstance(key, int) and 0 <= key < len(nxt):
+                inst = nxt[key]
+            kind = inst.get("type") if isinstance(inst, dict) else None
+            model = ins.instrument_class(kind)
+            cur, i = inst, i + 2
+            continue
+        if model is Scenario and part == "members":
+            idx = path[i + 1] if i + 1 < len(path) else None
+            ok = isinstance(nxt, list) and isinstance(idx, int) and 0 <= idx < len(nxt)
+            model, cur, i = Member, (nxt[idx] if ok else None), i + 2  # type: ignore[index]
+            continue
+        if part == "recovery":
+            model, cur, i = ins.Recovery, nxt, i + 1
+            continue
+        return None
+    return model
+
+
+def _describe(err: Mapping[str, Any], tree: Any) -> tuple[str, str]:
+    kind = str(err.get("type", ""))
+    loc = tuple(err.get("loc", ()))
+    (file, line), named = _locate(tree, loc)
+    if kind == "union_tag_invalid":
+        (file, line), named = _locate(tree, (*loc, "type"))
+        named = named[:-1]
+    field = field_path(named)
+    got = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        msg = "expected a value (required field), got nothing"
+    elif kind == "extra_forbidden":
+        name = str(named[-1]) if named else "?"
+        model = _model_at(named[:-1], tree)
+        allowed = sorted(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listing = f" (expected one of: {', '.join(allowed)})" if allowed and not close else ""
+        msg = f"unknown field {name!r}{hint}{listing}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = str(ctx.get("expected_tags", ""))
+        tag = ctx.get("tag")
+        options = [t.strip().strip("'") for t in tags.split(",") if t.strip()]
+        close = difflib.get_close_matches(str(tag), options, n=1, cutoff=0.6) if tag else []
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        what = "type" if "type" in str(ctx.get("discriminator", "")) else "tag"
+        if kind == "union_tag_not_found":
+            msg = f"expected a '{ctx.get('discriminator', 'type')}' field, one of {tags}"
+        else:
+            msg = f"unknown {what} {tag!r}{hint} (expected one of {tags})"
+    else:
+        text = str(err.get("msg", "invalid value"))
+        text = text.removeprefix("Value error, ")
+        if text.startswith("Input should be "):
+            text = "expected " + text.removeprefix("Input should be ")
+        if not isinstance(got, dict | list) and "got" not in text:
+            text = f"{text}, got {got!r}"
+        msg = text
+    return f"{file}:{line}", f"{field}: {msg}"
+
+
+_SCALAR_BRANCHES = ("int", "float", "str", "bool", "date", "constrained-", "function-")
+
+
+def _wrong_branch(loc: Sequence[str | int], tree: Any) -> bool:
+    """Whether an error comes from a union branch that does not match the data's shape (e.g. the
+    ``list`` branch of ``instruments`` when the file gives a mapping)."""
+    cur = tree
+    for part in loc:
+        if (isinstance(cur, dict) and isinstance(part, str) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        ):
+            cur = cur[part]  # type: ignore[index]
+        elif isinstance(part, str):
+            if part.startswith("list[") and not isinstance(cur, list):
+                return True
+            if part.startswith("dict[") and not isinstance(cur, dict):
+                return True
+            if part.startswith("tagged-union[") and not isinstance(cur, dict):
+                return True
+            if part.startswith(_SCALAR_BRANCHES) and isinstance(cur, dict | list):
+                return True
+    return False
+
+
+def problems_from(
+    exc: ValidationError, tree: Any, prefix: Sequence[str | int] = ()
+) -> list[Problem]:
+    """One :class:`Problem` per distinct location of a pydantic ``ValidationError``."""
+    groups: dict[tuple[str, str], list[tuple[bool, str]]] = {}
+    for err in exc.errors():
+        loc: tuple[str | int, ...] = (*prefix, *err["loc"])
+        e: dict[str, Any] = {**err, "loc": loc}
+        location, message = _describe(e, tree)
+        key = (location, message.split(":", 1)[0])
+        groups.setdefault(key, []).append((_wrong_branch(loc, tree), message))
+    kept: list[tuple[bool, Problem]] = []
+    for (location, _), found in groups.items():
+        right = [m for wrong, m in found if not wrong]
+        kept.append((not right, Problem(location, (right or [found[0][1]])[0])))
+    # a place where only wrong union branches complain is dropped when the right branch says
+    # something about it or deeper down
+    fields = [p.message.split(":", 1)[0] for _, p in kept]
+    return [
+        p
+        for fallback, p in kept
+        if not (
+            fallback
+            and any(
+                f != p.message.split(":", 1)[0] and f.startswith(p.message.split(":", 1)[0])
+                for f in fields
+            )
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with where it came from (for messages and the run record)."""
+
+    scenario: Scenario
+    tree: Any
+    """The merged document (:class:`LDict`), each value with its file and line."""
+    path: Path | None
+    """The file loaded (``None`` for a mapping)."""
+    text: str
+    """The merged scenario as YAML (what was run; stored with the run)."""
+
+    def locate(self, path: Sequence[str | int]) -> str:
+        """``file:line`` of the value at ``path`` (keys and indices)."""
+        return locator(self.tree)(path)
+
+
+def _read_composed(path: Path, chain: tuple[Path, ...]) -> Any:
+    label = _label(path)
+    if path.resolve() in chain:
+        cycle = " -> ".join(_label(p) for p in (*chain, path.resolve()))
+        raise InputError(
+            f"scenario file {label}", [Problem(f"{label}:1", f"extends: cycle {cycle}")]
+        )
+    if len(chain) > _MAX_DEPTH:
+        raise InputError(
+            f"scenario file {label}", [Problem(f"{label}:1", "extends: nested too deep")]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"scenario file {label}", [Problem(label, f"cannot read: {exc}")]
+        ) from None
+    data = parse_yaml(text, label)
+    if data is None:
+        data = LDict()
+        data.where, data.lines = (label, 1), {}
+    if not isinstance(data, dict):
+        raise InputError(
+            f"scenario file {label}",
+            [
+                Problem(
+                    f"{label}:1",
+                    f"(top level): expected a mapping of fields, got {type(data).__name__}",
+                )
+            ],
+        )
+    return _compose(data, path.parent, (*chain, path.resolve()))
+
+
+def _compose(data: Any, folder: Path | None, chain: tuple[Path, ...]) -> Any:
+    label = getattr(data, "where", ("scenario", 0))[0]
+    extends = data.get("extends", [])
+    if isinstance(extends, str):
+        extends = [extends]
+    merged: Any = LDict()
+    merged.where, merged.lines = getattr(data, "where", ("scenario", 0)), {}
+    problems = []
+    if not isinstance(extends, list):
+        line = getattr(data, "lines", {}).get("extends", ("", 0))[1]
+        raise InputError(
+            f"scenario file {label}",
+            [
+                Problem(
+                    f"{label}:{line}",
+                    f"extends: expected a list of files or presets, got {extends!r}",
+                )
+            ],
+        )
+    for i, ref in enumerate(extends):
+        try:
+            base = _read_composed(resolve(str(ref), folder), chain)
+        except NotFoundError as exc:
+            lines = getattr(extends, "lines", [])
+            line = lines[i][1] if i < len(lines) else 0
+            problems.append(Problem(f"{label}:{line}", f"extends[{i}]: {exc}"))
+            continue
+        merged = _merge_tracked(merged, base)
+    if problems:
+        raise InputError(f"scenario file {label}", problems)
+    own = LDict({k: v for k, v in data.items() if k not in ("extends", "overrides")})
+    own.where = getattr(data, "where", ("scenario", 0))
+    own.lines = {k: v for k, v in getattr(data, "lines", {}).items() if k in own}
+    merged = _merge_tracked(merged, own)
+    overrides = data.get("overrides")
+    if overrides is not None:
+        if not isinstance(overrides, dict):
+            line = getattr(data, "lines", {}).get("overrides", ("", 0))[1]
+            raise InputError(
+                f"scenario file {label}",
+                [Problem(f"{label}:{line}", "overrides: expected a mapping of fields to change")],
+            )
+        merged = _merge_tracked(merged, overrides)
+    return merged
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        if path.resolve().is_relative_to(PRESETS_DIR.resolve()):
+            return f"preset:{path.name}"
+        return str(path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def validate_tree(tree: Any, subject: str) -> Scenario:
+    """Validate a composed document (with its members' overrides) into a :class:`Scenario`."""
+    try:
+        scenario = Scenario.model_validate(_plain(tree))
+    except ValidationError as exc:
+        raise InputError(subject, problems_from(exc, tree)) from None
+    problems: list[Problem] = []
+    if isinstance(scenario.members, list):
+        body = {k: v for k, v in tree.items() if k != "members"}
+        for j, member in enumerate(scenario.members):
+            if not member.overrides:
+                continue
+            mtree = _merge_tracked(body, tree["members"][j]["overrides"])
+            try:
+                Scenario.model_validate(_plain(mtree))
+            except ValidationError as exc:
+                for p in problems_from(exc, mtree):
+                    problems.append(
+                        Problem(p.location, f"members[{j}] ({member.name}): {p.message}")
+                    )
+    if problems:
+        raise InputError(subject, problems)
+    return scenario
+
+
+def read_scenario(source: str | Path | Mapping[str, Any]) -> LoadedScenario:
+    """Load, compose and validate a scenario from a file, a preset name, or a mapping.
+
+    Raises :class:`~chokepoint.errors.InputError` (every problem, ``file:line | field: ...``) or
+    :class:`~chokepoint.errors.NotFoundError` (no such file or preset).
+    """
+    if isinstance(source, Mapping):
+        tree = _compose(_plain(dict(source)), None, ())
+        path = None
+        subject = "scenario"
+    else:
+        path = resolve(source)
+        tree = _read_composed(path, ())
+        subject = f"scenario {_label(path)}"
+    scenario = validate_tree(tree, subject)
+    text = yaml.safe_dump(_plain(tree), sort_keys=False, allow_unicode=True)
+    return LoadedScenario(scenario=scenario, tree=tree, path=path, text=text)
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """The validated :class:`Scenario` of a file, preset name, or mapping (see :func:`read_scenario`)."""
+    return read_scenario(source).scenario

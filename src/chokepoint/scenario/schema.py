@@ -1,0 +1,183 @@
+"""The scenario schema: what a scenario file says (pydantic v2; every field documented).
+
+A scenario applies instruments (:mod:`chokepoint.scenario.instruments`) on a timeline of days to
+one dataset, for a batch of members: named variants (each a deep-merged ``overrides`` mapping) or a
+number of stochastic draws. :func:`scenario_json_schema` exports the JSON Schema for editors and the
+API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chokepoint.scenario.instruments import (
+    Beta,
+    Instrument,
+    InstrumentBase,
+    Licensing,
+    Triangular,
+    Uniform,
+)
+
+DEFAULT_DATASET = "critical-chains"
+"""Dataset a scenario runs on unless it names another."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Source(_Model):
+    """A source the scenario's figures come from."""
+
+    id: str
+    """Short key, cited by instruments' ``source`` fields (e.g. ``events:E020``)."""
+    citation: str
+    """Title, publisher, date, and where found."""
+    rows: str | None = None
+    """Rows of a data file the figures come from (e.g. ``timing.csv:5``)."""
+
+
+class Assumption(_Model):
+    """An explicit, labelled assumption: a figure no source gives, with its reasoning."""
+
+    id: str
+    """Label (e.g. ``A1``), cited in reports."""
+    text: str
+    """What is assumed and why."""
+    value: float | None = None
+    """The assumed figure, if it is one number."""
+
+
+class Member(_Model):
+    """A named variant of the scenario: one member of the batch."""
+
+    name: str = Field(min_length=1)
+    """Member name (labels the ``scenario`` axis of results)."""
+    description: str = ""
+    """What this variant changes."""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    """Deep-merged onto the scenario (e.g. ``{instruments: {licence: {approval_share: 0.5}}}``);
+    a ``null`` value removes a key."""
+
+
+class Scenario(_Model):
+    """A scenario: instruments on a timeline, run for a batch of members on one dataset."""
+
+    name: str = Field(min_length=1)
+    """Scenario name (a short slug; presets are found by it)."""
+    description: str = ""
+    """What the scenario represents."""
+    dataset: str = DEFAULT_DATASET
+    """Dataset to run on (``name`` or ``name@version``); ``--dataset`` overrides it."""
+    horizon_days: int = Field(default=180, ge=1, le=3650)
+    """Number of simulated days T."""
+    start_date: dt.date | None = None
+    """Calendar date of day 0 (labels results; instruments count days from it)."""
+    seed: int | None = Field(default=None, ge=0)
+    """Seed of every random draw (required when any parameter is a distribution)."""
+    members: Annotated[int, Field(ge=1, le=100_000)] | list[Member] = 1
+    """Batch members: a number of stochastic draws, or a list of named variants."""
+    instruments: dict[str, Instrument] | list[Instrument] = Field(default_factory=dict)
+    """Instruments, keyed by a short name (a mapping composes with ``overrides``) or as a list."""
+    sources: list[Source | str] = Field(default_factory=list)
+    """Sources of the scenario's figures."""
+    assumptions: list[Assumption | str] = Field(default_factory=list)
+    """Labelled assumptions (figures no source gives, with reasoning)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.seed is None and self.is_stochastic():
+            msg = "a parameter is a distribution: expected an explicit seed, got none"
+            raise ValueError(msg)
+        if isinstance(self.members, list):
+            names = [m.name for m in self.members]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                msg = f"expected unique member names, got duplicates {dup}"
+                raise ValueError(msg)
+        for key, inst in self.instrument_items():
+            if inst.start_day >= self.horizon_days:
+                msg = (
+                    f"instrument {key!r}: expected start_day < horizon_days "
+                    f"({self.horizon_days}), got {inst.start_day}"
+                )
+                raise ValueError(msg)
+        return self
+
+    def instrument_items(self) -> list[tuple[str, InstrumentBase]]:
+        """``(key, instrument)`` pairs in order; list entries are keyed ``type-i``."""
+        if isinstance(self.instruments, dict):
+            return list(self.instruments.items())
+        return [(f"{inst.type}-{i}", inst) for i, inst in enumerate(self.instruments)]
+
+    def is_stochastic(self) -> bool:
+        """Whether any parameter is drawn from a distribution."""
+        return any(
+            isinstance(inst, Licensing)
+            and isinstance(inst.approval_share, Uniform | Triangular | Beta)
+            for _, inst in self.instrument_items()
+        )
+
+    def member_names(self) -> list[str]:
+        """Names of the batch members (``name[j]`` for stochastic draws)."""
+        if isinstance(self.members, list):
+            return [m.name for m in self.members]
+        if self.members == 1:
+            return [self.name]
+        return [f"{self.name}[{j}]" for j in range(self.members)]
+
+    def assumption_texts(self) -> list[str]:
+        """Assumptions as ``label: text`` strings."""
+        return [a if isinstance(a, str) else f"{a.id}: {a.text}" for a in self.assumptions]
+
+    def source_texts(self) -> list[str]:
+        """Sources as ``id: citation (rows)`` strings."""
+        out = []
+        for s in self.sources:
+            if isinstance(s, str):
+                out.append(s)
+            else:
+                out.append(f"{s.id}: {s.citation}" + (f" ({s.rows})" if s.rows else ""))
+        return out
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Chokepoint scenario"
+    return schema
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """``over`` merged onto ``base``: mappings merge key by key, anything else replaces; a ``None``
+    value in ``over`` removes the key (returns new containers, never mutates the inputs)."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+            elif key in out:
+                out[key] = deep_merge(out[key], value)
+            else:
+                out[key] = value
+        return out
+    return over
+
+
+def expand_members(scenario: Scenario) -> list[tuple[str, Scenario]]:
+    """One ``(member name, scenario)`` per batch member, with each named variant's ``overrides``
+    applied (stochastic draws share the scenario; the compiler draws per member)."""
+    if not isinstance(scenario.members, list):
+        return [(name, scenario) for name in scenario.member_names()]
+    body = scenario.model_dump(mode="python", exclude={"members"}, exclude_unset=True)
+    body["name"] = scenario.name
+    out = []
+    for m in scenario.members:
+        merged = deep_merge(body, m.overrides) if m.overrides else body
+        out.append((m.name, Scenario.model_validate(merged)))
+    return out
