@@ -234,6 +234,17 @@ def test_loader_reports_every_malformed_row(tmp_path: Path) -> None:
     assert "got 'Atlantis'" in text
 
 
+def test_loader_reports_data_caveats() -> None:
+    caveats = load_criticality_inputs("eu-2023").caveats
+    # rows 3638 and 3639 both give Magnesium C25 "Construction" 13% -> A_s sums to 113%
+    assert any(c.startswith("Magnesium: end-use rows 3638, 3639 repeat") for c in caveats)
+    assert "Magnesium: end-use shares sum to 113%" in caveats
+    # the 2023 REE processing EU-sourcing rows are near copies of the global rows
+    assert any(c.startswith("Lanthanum P: EU-sourcing shares mirror") for c in caveats)
+    assert not any(c.startswith("Gallium P: EU-sourcing shares mirror") for c in caveats)
+    assert any(c.startswith("Coking coal: rows 648-648") for c in caveats)
+
+
 def test_2017_sr_by_hand() -> None:
     inputs = load_criticality_inputs("eu-2017")
     out, _ = assess_eu(inputs)

@@ -119,8 +119,14 @@ def _payload(res: EUAssessment, scores: pd.DataFrame, show_all: bool) -> dict[st
         if len(res.inputs.assumptions) > 20
         else []
     )
+    payload["caveats"] = _caveats(res, scores)
     payload["sources"] = list(res.inputs.sources)
     return payload
+
+
+def _caveats(res: EUAssessment, scores: pd.DataFrame) -> list[str]:
+    names = tuple(f"{m}:" for m in scores.index) + tuple(f"{m} " for m in scores.index)
+    return [c for c in res.inputs.caveats if c.startswith(names)]
 
 
 def _render(res: EUAssessment, scores: pd.DataFrame, show_all: bool, conc: bool) -> None:
@@ -163,6 +169,8 @@ def _render(res: EUAssessment, scores: pd.DataFrame, show_all: bool, conc: bool)
     )
     if inputs.hhi.empty:
         console.print(f"[dim]{_WGI_NOTE}.[/]")
+    for caveat in _caveats(res, shown):
+        console.print(f"[yellow]data caveat:[/] {caveat}")
     if res.baseline is not None:
         what = Table(title="What-if")
         for col in ("material", "SR before", "SR after", "EI", "critical before", "after"):

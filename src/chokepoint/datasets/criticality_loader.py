@@ -111,6 +111,9 @@ class CriticalityInputs:
         Distinct source citations of the rows used.
     assumptions
         Parsing assumptions applied (``<x%`` halves, ``>0%`` zeros), with their rows.
+    caveats
+        Data-quality warnings found in the published rows (repeated end-use rows, share
+        totals far from 100 %, rows the source file flags as suspect or that we blanked).
     """
 
     assessment: str
@@ -123,6 +126,7 @@ class CriticalityInputs:
     wgi: pd.Series
     sources: tuple[str, ...]
     assumptions: tuple[str, ...] = field(default_factory=tuple)
+    caveats: tuple[str, ...] = field(default_factory=tuple)
 
 
 def available_assessments() -> list[str]:
@@ -236,6 +240,7 @@ def load_criticality_inputs(
     end_uses, value_added = _parse_end_uses(data, reader)
     raise_if_problems(f"criticality inputs {file.name} ({assessment})", reader.problems)
     sources = tuple(sorted({s for s in rows["source"] if s}))
+    caveats = _caveats(data, supply, end_uses)
     return CriticalityInputs(
         assessment=assessment,
         year=year,
@@ -247,7 +252,48 @@ def load_criticality_inputs(
         wgi=wgi,
         sources=sources,
         assumptions=tuple(reader.assumptions),
+        caveats=caveats,
     )
+
+
+def _caveats(data: pd.DataFrame, supply: pd.DataFrame, end_uses: pd.DataFrame) -> tuple[str, ...]:
+    """Warnings about the published rows; they are reported, never silently fixed."""
+    out: list[str] = []
+    if not end_uses.empty:
+        key = ["material", "sector", "application", "share"]
+        dup = end_uses.loc[end_uses.duplicated(key, keep=False)]
+        for (m, sec, app, sh), g in dup.groupby(key, sort=True):
+            rows = ", ".join(str(r) for r in g["row"])
+            out.append(
+                f"{m}: end-use rows {rows} repeat ({sec} {app} {sh:.0%}); all are summed into A_s"
+            )
+        tot = end_uses.groupby("material", sort=True)["share"].sum()
+        for m, v in tot.loc[(tot - 1.0).abs() > 0.02].items():
+            out.append(f"{m}: end-use shares sum to {v:.0%}")
+    if not supply.empty:
+        tot = supply.groupby(["material", "stage", "source"], sort=True)["share"].sum()
+        for (m, st, src), v in tot.loc[(tot - 1.0).abs() > 0.05].items():
+            out.append(f"{m} {st} {src}: country shares sum to {v:.1%}")
+        gs = supply.loc[supply["source"] == "GS", ["material", "stage", "region", "share"]]
+        eu = supply.loc[supply["source"] == "EU", ["material", "stage", "region", "share"]]
+        both = gs.merge(
+            eu, on=["material", "stage", "region"], how="outer", suffixes=("_gs", "_eu")
+        )
+        both = both.loc[
+            both.groupby(["material", "stage"])["share_eu"].transform("count").to_numpy() > 0
+        ]
+        gap = (both["share_gs"].fillna(0.0) - both["share_eu"].fillna(0.0)).abs()
+        worst = gap.groupby([both["material"], both["stage"]], sort=True).max()
+        for (m, st), v in worst.loc[worst <= 0.02].items():
+            out.append(
+                f"{m} {st}: EU-sourcing shares mirror the global shares (max gap {v:.1%}); "
+                "the published EU mix may not have been transcribed"
+            )
+    if "note" in data.columns:
+        flagged = data.loc[data["note"].str.contains("SUSPECT|chokepoint:", regex=True)]
+        for (m, note), g in flagged.groupby(["material", "note"], sort=True):
+            out.append(f"{m}: rows {g['row'].min()}-{g['row'].max()}: {note}")
+    return tuple(out)
 
 
 def _region(country: str, row: int, codes: pd.DataFrame, reader: _Reader) -> str:
