@@ -36,6 +36,7 @@ from chokepoint.analysis.criticality import (
 from chokepoint.datasets.criticality_loader import (
     available_assessments,
     load_criticality_inputs,
+    load_wgi_table,
 )
 from chokepoint.errors import ChokepointError, InputError, NotFoundError
 
@@ -344,3 +345,31 @@ def test_cli_table_and_errors() -> None:
     assert "available stage:source pairs: P:GS, P:EU" in bad.output
     unknown = runner.invoke(_cli(), ["criticality", "-a", "eu-1999"])
     assert unknown.exit_code == 2
+
+
+def test_user_wgi_table(tmp_path: Path) -> None:
+    good = tmp_path / "wgi.csv"
+    # China WGI mean −0.5 -> WGI* = 2·(2.5 + 0.5) = 6.0 ; Japan given already scaled
+    good.write_text("country,wgi_mean\nChina,-0.5\nJapan,3.1\n", encoding="utf-8")
+    wgi = load_wgi_table(good)
+    assert wgi["CHN"] == pytest.approx(6.0)
+    assert wgi["JPN"] == pytest.approx(0.0)  # 2·(2.5 − 3.1) = −1.2, clipped to 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,wgi_scaled\nCHN,11\nchina,5\nJPN,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_wgi_table(bad)
+    assert [p.location for p in info.value.problems] == [
+        "bad.csv:1:wgi_scaled",
+        "bad.csv:2:region",
+        "bad.csv:3:wgi_scaled",
+    ]
+    # Dysprosium P is China 100%, GS only: SR = WGI*_CHN·(1 − 0.01)·0.99 = 6.0·0.9801 = 5.8806
+    out, _ = assess_eu(load_criticality_inputs("eu-2023"), wgi=wgi)
+    assert out.loc["Dysprosium", "sr"] == pytest.approx(5.8806)
+    result = CliRunner().invoke(
+        _cli(), ["criticality", "-m", "dysprosium", "--wgi", str(good), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["materials"][0]["sr"] == pytest.approx(5.8806)
+    assert data["governance"].startswith("WGI* from")

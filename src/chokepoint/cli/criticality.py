@@ -20,7 +20,7 @@ from chokepoint.analysis.criticality import (
     parse_share_override,
 )
 from chokepoint.cli._errors import handle_errors
-from chokepoint.datasets.criticality_loader import available_assessments
+from chokepoint.datasets.criticality_loader import available_assessments, load_wgi_table
 from chokepoint.errors import ChokepointError
 
 console = Console(highlight=False)
@@ -78,7 +78,17 @@ def _select(res: EUAssessment, materials: list[str]) -> pd.DataFrame:
     return scores.loc[keep]
 
 
-def _payload(res: EUAssessment, scores: pd.DataFrame, show_all: bool) -> dict[str, Any]:
+def _governance(res: EUAssessment, wgi_file: Path | None) -> str:
+    if not res.inputs.hhi.empty:
+        return "published HHI_WGI,t (2017)"
+    if wgi_file is not None:
+        return f"WGI* from {wgi_file}; countries without a value are excluded and reported"
+    return _WGI_NOTE
+
+
+def _payload(
+    res: EUAssessment, scores: pd.DataFrame, show_all: bool, wgi_file: Path | None
+) -> dict[str, Any]:
     shown = scores if show_all else scores.loc[scores["sr"].notna() | scores["ei"].notna()]
     payload: dict[str, Any] = {
         "assessment": res.inputs.assessment,
@@ -86,7 +96,7 @@ def _payload(res: EUAssessment, scores: pd.DataFrame, show_all: bool) -> dict[st
         "method": "EU CRM (EC 2017 guidelines): SR = [HHI_GS·IR/2 + HHI_EU·(1−IR/2)]·(1−EoL_RIR)·SI_SR,"
         " max over stages; EI = Σ A_s·Q_s / max Q_s · 10 · SI_EI",
         "thresholds": {"sr": SR_THRESHOLD, "ei": EI_THRESHOLD, "rounding": "1 decimal"},
-        "governance": _WGI_NOTE if res.inputs.hhi.empty else "published HHI_WGI,t (2017)",
+        "governance": _governance(res, wgi_file),
         "materials_total": len(res.scores),
         "sr_recomputed": int(res.scores["sr"].notna().sum()),
         "ei_recomputed": int(res.scores["ei"].notna().sum()),
@@ -129,10 +139,24 @@ def _caveats(res: EUAssessment, scores: pd.DataFrame) -> list[str]:
     return [c for c in res.inputs.caveats if c.startswith(names)]
 
 
-def _render(res: EUAssessment, scores: pd.DataFrame, show_all: bool, conc: bool) -> None:
+def _render(
+    res: EUAssessment,
+    scores: pd.DataFrame,
+    show_all: bool,
+    conc: bool,
+    wgi_file: Path | None,
+) -> None:
     inputs = res.inputs
     shown = scores if show_all else scores.loc[scores["sr"].notna() | scores["ei"].notna()]
     shown = shown.sort_values("sr", ascending=False, na_position="last")
+    if shown.empty and not show_all:
+        console.print(
+            f"{inputs.assessment} publishes no inputs from which SR or EI can be recomputed "
+            "(2020: shares of the bottleneck stage, shown as stage B, and EoL-RIR only); "
+            "showing concentration."
+        )
+        conc = True
+        shown = shown.iloc[0:0]
     table = Table(
         title=f"EU criticality {inputs.year} recomputed from published inputs ({inputs.assessment})",
         show_lines=False,
@@ -161,14 +185,14 @@ def _render(res: EUAssessment, scores: pd.DataFrame, show_all: bool, conc: bool)
             mark,
             str(r["note"]),
         )
-    console.print(table)
+    if len(shown):
+        console.print(table)
     console.print(
         f"SR recomputed for {int(res.scores['sr'].notna().sum())} of {len(res.scores)} materials, "
         f"EI for {int(res.scores['ei'].notna().sum())}; critical = SR ≥ {SR_THRESHOLD:g} and "
         f"EI ≥ {EI_THRESHOLD:g} after rounding to 1 decimal."
     )
-    if inputs.hhi.empty:
-        console.print(f"[dim]{_WGI_NOTE}.[/]")
+    console.print(f"[dim]Governance: {_governance(res, wgi_file)}.[/]")
     for caveat in _caveats(res, shown):
         console.print(f"[yellow]data caveat:[/] {caveat}")
     if res.baseline is not None:
@@ -243,6 +267,12 @@ def criticality(
         None, "--missing-wgi", help="WGI* for countries without one (default: exclude and report)."
     ),
     cap: float | None = typer.Option(None, "--cap", help="Cap WGI*·t at this value (e.g. 10)."),
+    wgi_file: Path | None = typer.Option(
+        None,
+        "--wgi",
+        help="CSV of governance scores (region|country, wgi_scaled|wgi_mean) replacing the "
+        "shipped 2019 proxy.",
+    ),
     show_all: bool = typer.Option(
         False, "--all", help="Also list materials whose scores cannot be recomputed."
     ),
@@ -260,9 +290,11 @@ def criticality(
             msg = f"--unallocated: expected 'drop' or 'renormalise', got {unallocated!r}"
             raise ChokepointError(msg)
         overrides = [parse_share_override(s) for s in set_share]
+        wgi = load_wgi_table(wgi_file) if wgi_file is not None else None
         res = eu_assessment(
             assessment,
             overrides=overrides,
+            wgi=wgi,
             missing_wgi=missing_wgi,
             cap=cap,
             unallocated="drop" if unallocated == "drop" else "renormalise",
@@ -284,11 +316,11 @@ def criticality(
                 moved=moved,
             )
         if as_json:
-            payload = _payload(res, scores, show_all)
+            payload = _payload(res, scores, show_all, wgi_file)
             if plot is not None:
                 payload["plot"] = str(plot)
             typer.echo(json.dumps(payload, ensure_ascii=False))
             return
-        _render(res, scores, show_all, show_concentration)
+        _render(res, scores, show_all, show_concentration, wgi_file)
         if plot is not None:
             console.print(f"plot written to {plot}")

@@ -28,6 +28,7 @@ __all__ = [
     "available_assessments",
     "load_country_codes",
     "load_criticality_inputs",
+    "load_wgi_table",
 ]
 
 _DIR: Final = Path(__file__).parent / "criticality"
@@ -490,3 +491,57 @@ def _sector_code(text: str, row: int, reader: _Reader, *, allow_unallocated: boo
         )
         return ""
     return m.group(1)
+
+
+def load_wgi_table(path: Path | str) -> pd.Series:
+    """Read a user table of governance scores -> ``WGI*`` by ISO3 region.
+
+    The CSV has a ``region`` (ISO3) or ``country`` (name as in ``countries.csv``) column and
+    either ``wgi_scaled`` (0 best ... 10 worst) or ``wgi_mean`` (mean of the six WGI estimates,
+    rescaled here as ``WGI* = 2 (2.5 − wgi_mean)`` clipped to [0, 10], spec §1.4).
+
+    Raises
+    ------
+    InputError
+        Every malformed row at once, located as ``file:row:column``.
+    """
+    file = Path(path)
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    reader = _Reader(file.name)
+    key = "region" if "region" in frame.columns else "country" if "country" in frame.columns else ""
+    value = next((c for c in ("wgi_scaled", "wgi_mean") if c in frame.columns), "")
+    if not key or not value:
+        raise_if_problems(
+            f"WGI table {file.name}",
+            [
+                Problem(
+                    f"{file.name}:header",
+                    "expected a 'region' or 'country' column and a 'wgi_scaled' or 'wgi_mean' "
+                    f"column, got {list(frame.columns)}",
+                )
+            ],
+        )
+    codes = load_country_codes()
+    out: dict[str, float] = {}
+    lo, hi = (0.0, 10.0) if value == "wgi_scaled" else (-5.0, 5.0)
+    for i, (k, v) in enumerate(zip(frame[key], frame[value], strict=True), start=1):
+        try:
+            x = float(v)
+        except ValueError:
+            reader.bad(i, value, f"expected a number, got {v!r}")
+            continue
+        if not lo <= x <= hi:
+            reader.bad(i, value, f"expected a value in [{lo:g}, {hi:g}], got {v!r}")
+        if value == "wgi_mean":
+            x = min(10.0, max(0.0, 2.0 * (2.5 - x)))
+        if key == "country":
+            region = _region(k, i, codes, reader)
+        elif re.fullmatch(r"[A-Z]{3}", k.strip()):
+            region = k.strip()
+        else:
+            reader.bad(i, "region", f"expected an ISO3 code like 'CHN', got {k!r}")
+            region = ""
+        if region:
+            out[region] = x
+    raise_if_problems(f"WGI table {file.name}", reader.problems)
+    return pd.Series(out, dtype=float, name="wgi_scaled").sort_index()
