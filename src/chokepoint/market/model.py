@@ -379,6 +379,7 @@ def run(inp: MarketInputs) -> MarketResult:
         wsum = weight_base.sum(axis=1, keepdims=True)
         weights = np.divide(weight_base, wsum, out=np.zeros_like(weight_base), where=wsum > 0)
         cap = cap + gap[:, None] * weights
+        buf = np.where(cap > 0, buf, np.maximum(buf, 0.0))  # no cash position without capacity
 
         # 2. costs and offers (two tranches per producer: must-sell and the rest)
         cost = inp.cost0 * (1.0 + inp.cost_trend) ** t

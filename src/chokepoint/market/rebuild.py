@@ -152,13 +152,13 @@ def rebuild(
     t_n = len(inp.years)
     s_hi = preset.bloc.cash_cost + preset.bloc.fixed_cost if max_subsidy is None else max_subsidy
     # capacity path: K_bloc(t) = phi X / (1 - X) x (everyone else's output at the top subsidy),
-    # found by a few fixed-point passes starting from X D_ref(t)
+    # found by damped fixed-point passes starting from X D_ref(t)
     path = share * inp.demand_ref[0].copy()
-    for _ in range(4):
+    for _ in range(10):
         trial = with_bloc(inp, preset.bloc, path, t_arr, ban)
         res1, _s1, _ok1 = _evaluate(trial, np.array([s_hi]), t_arr, share)
         others = res1.output[0, :, :-1].sum(axis=1)
-        path = capacity_factor * share / (1.0 - share) * others
+        path = 0.5 * path + 0.5 * capacity_factor * share / (1.0 - share) * others
     base = with_bloc(inp, preset.bloc, path, t_arr, ban)
     subs = np.linspace(0.0, s_hi, grid)
     res, bshare, ok = _evaluate(base, subs, t_arr, share)
