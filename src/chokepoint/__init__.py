@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from chokepoint.api import build_network, load_dataset
+from chokepoint.engine import EngineParams, simulate
 from chokepoint.errors import ChokepointError, InputError, NotFoundError
 from chokepoint.network import CompiledNetwork, NetworkTables, validate_tables
 
@@ -18,11 +19,13 @@ __version__ = "0.1.0"
 __all__ = [
     "ChokepointError",
     "CompiledNetwork",
+    "EngineParams",
     "InputError",
     "NetworkTables",
     "NotFoundError",
     "__version__",
     "build_network",
     "load_dataset",
+    "simulate",
     "validate_tables",
 ]

@@ -1,0 +1,136 @@
+"""Engine parameters: one frozen object, every default with its source or stated reasoning.
+
+The ARIO defaults (overproduction α^b, α^max, τ_α) are those of Hallegatte (2008), "An adaptive
+regional input-output model and its application to the assessment of the economic cost of Katrina",
+Risk Analysis 28(3), as implemented in BoARIO (``boario.model_base.ARIOBaseModel``: ``alpha_base=1``,
+``alpha_max=1.25``, ``alpha_tau=365``; ``ARIOPsiModel``: ``inventory_restoration_tau=60``). Figures
+that no source gives are labelled *assumption* with the reasoning behind them; they are listed in
+every result's ``assumptions`` (see :meth:`EngineParams.assumptions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from chokepoint.errors import ChokepointError
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Behavioural and numerical parameters of the propagation engine (DESIGN §5).
+
+    Attributes
+    ----------
+    inventory_restoration_days
+        T_r: days over which a buyer closes its inventory gap (target − stock − in transit); orders
+        are ``E_k + gap_k / T_r``. Default 60 days, BoARIO ``ARIOPsiModel.inventory_restoration_tau``.
+    order_smoothing
+        λ in ``E_k ← E_k + λ (use_k − E_k)``, the weight of the last day's input use in expected use.
+        1.0 = ARIO (orders follow the last day's production, Hallegatte 2008). *Assumption*: we keep
+        1.0 so that the model reduces to ARIO's order rule.
+    overproduction_base
+        α^b, the overproduction factor at rest (1.0; Hallegatte 2008, BoARIO ``alpha_base``).
+    overproduction_max
+        α^max, the largest overproduction factor (1.25; Hallegatte 2008, BoARIO ``alpha_max``).
+    overproduction_tau
+        τ_α in days, the characteristic time of overproduction (365; Hallegatte 2008, BoARIO
+        ``alpha_tau``).
+    adaptation_speed
+        ν per day: the share of the gap between current sourcing shares σ_e and their target that is
+        closed each day. *Assumption* (no published figure for critical inputs): 1/30, i.e. buyers
+        shift orders among already-approved suppliers over about a month.
+    shortfall_threshold
+        A buyer pair is "short" on a day when the share of its orders its suppliers did not deliver
+        exceeds this; the first such day starts the qualification clock of its alternatives and
+        triggers adaptation. *Assumption*: 1% (ignores rounding noise, reacts to any real gap).
+    price_elasticity
+        ε, short-run price elasticity of demand (absolute value) used to turn a ratio of orders to
+        deliveries into a scarcity price index ``P* = (D / R)^(1/ε)``. *Assumption*: 0.5 — short-run
+        demand for intermediate inputs with few substitutes is inelastic; no source in
+        ``shared/data`` gives a figure for these markets, so treat price paths as indicative.
+    price_adjustment_speed
+        θ per day: ``ln P ← ln P + θ (ln P* − ln P)``. *Assumption*: 0.1 (about ten days to close most
+        of the gap; spot quotes for minor metals are assessed weekly or daily).
+    price_index_max
+        Cap on the scarcity price index (and 1/cap its floor). *Assumption*: 10, the order of the
+        2010-2011 rare-earth price spike (a tenfold rise for some oxides), to keep the index finite
+        when deliveries stop.
+    rationing
+        How a supplier shares output among its orders: ``"proportional"`` (DESIGN §5 step 5; the only
+        rule implemented).
+    dtype
+        Floating dtype of the state: ``"float64"`` (exact steady state) or ``"float32"`` (half the
+        memory and bandwidth for large batches).
+    pipeline_max_days
+        Bound on lead times in the in-transit ring buffer (days); longer lead times are clipped to it.
+        Memory of the pipeline is S × m × min(max L_e, bound). 365 keeps every realistic lead time.
+    scenario_chunk
+        Largest number of scenarios simulated at once; bigger batches run in chunks of this size so
+        that the per-link state (S × E sourcing shares and orders) fits in memory. 0 = all at once.
+    """
+
+    inventory_restoration_days: float = 60.0
+    order_smoothing: float = 1.0
+    overproduction_base: float = 1.0
+    overproduction_max: float = 1.25
+    overproduction_tau: float = 365.0
+    adaptation_speed: float = 1.0 / 30.0
+    shortfall_threshold: float = 0.01
+    price_elasticity: float = 0.5
+    price_adjustment_speed: float = 0.1
+    price_index_max: float = 10.0
+    rationing: Literal["proportional"] = "proportional"
+    dtype: Literal["float64", "float32"] = "float64"
+    pipeline_max_days: int = 365
+    scenario_chunk: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.inventory_restoration_days <= 0:
+            problems.append("inventory_restoration_days must be > 0")
+        if not 0.0 < self.order_smoothing <= 1.0:
+            problems.append("order_smoothing must lie in (0, 1]")
+        if self.overproduction_max < self.overproduction_base:
+            problems.append("overproduction_max must be >= overproduction_base")
+        if self.overproduction_tau <= 0:
+            problems.append("overproduction_tau must be > 0")
+        if not 0.0 <= self.adaptation_speed <= 1.0:
+            problems.append("adaptation_speed must lie in [0, 1]")
+        if self.price_elasticity <= 0:
+            problems.append("price_elasticity must be > 0")
+        if not 0.0 <= self.price_adjustment_speed <= 1.0:
+            problems.append("price_adjustment_speed must lie in [0, 1]")
+        if self.price_index_max < 1.0:
+            problems.append("price_index_max must be >= 1")
+        if self.pipeline_max_days < 1:
+            problems.append("pipeline_max_days must be >= 1")
+        if self.scenario_chunk < 0:
+            problems.append("scenario_chunk must be >= 0")
+        if self.rationing != "proportional":
+            problems.append("rationing must be 'proportional'")
+        if self.dtype not in ("float64", "float32"):
+            problems.append("dtype must be 'float64' or 'float32'")
+        if problems:
+            msg = "invalid EngineParams: " + "; ".join(problems)
+            raise ChokepointError(msg)
+
+    def as_dict(self) -> dict[str, object]:
+        """The parameters as a plain dict (for provenance attrs)."""
+        return asdict(self)
+
+    def assumptions(self) -> list[str]:
+        """The defaults that are assumptions rather than sourced figures, as readable sentences."""
+        return [
+            f"Sourcing shares move {self.adaptation_speed:.3g} of the way to their target per day "
+            "(assumption: re-sourcing among approved suppliers takes about a month).",
+            f"Scarcity price index uses a short-run demand elasticity of {self.price_elasticity:g} "
+            "(assumption: inelastic demand for inputs with few substitutes; indicative only).",
+            f"Prices close {self.price_adjustment_speed:g} of the gap to their target per day and are "
+            f"capped at {self.price_index_max:g}x baseline (assumption).",
+            f"Inventory gaps close over {self.inventory_restoration_days:g} days (BoARIO default), "
+            f"overproduction up to {self.overproduction_max:g}x over {self.overproduction_tau:g} days "
+            "(Hallegatte 2008).",
+            "Alternative suppliers ship with the longest lead time of the buyer's current suppliers "
+            "(assumption: a new supplier is no faster than the slowest current one).",
+        ]

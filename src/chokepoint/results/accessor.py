@@ -1,0 +1,104 @@
+"""``ds.cp``: domain verbs on a results Dataset, and the JSON summary of DESIGN §12."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from chokepoint.results import metrics
+from chokepoint.results.dataset import json_attr
+
+
+def _clean(value: Any) -> Any:
+    """A JSON-able scalar: numpy -> Python, NaN -> None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def _records(df: pd.DataFrame, members: bool) -> list[dict[str, Any]]:
+    if not members and "member" in df:
+        df = df.drop(columns=["member"])
+    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+@xr.register_dataset_accessor("cp")  # type: ignore[no-untyped-call]
+class ChokepointAccessor:
+    """Metrics of a run: ``ds.cp.time_to_pain()``, ``ds.cp.output_lost()``, ``ds.cp.summary()``..."""
+
+    def __init__(self, ds: xr.Dataset) -> None:
+        self._ds = ds
+
+    def time_to_pain(
+        self, by: metrics.By = ("region", "product"), threshold: float = metrics.THRESHOLD
+    ) -> pd.DataFrame:
+        """First day output < threshold × baseline per group (``by="node"`` per node)."""
+        return metrics.time_to_pain(self._ds, by, threshold)
+
+    def shortfall(
+        self, by: metrics.By = ("region", "product"), threshold: float = metrics.THRESHOLD
+    ) -> pd.DataFrame:
+        """Time-to-pain, depth, duration and recovery day per group."""
+        return metrics.shortfall_stats(self._ds, by, threshold)
+
+    def recovery_day(
+        self, by: metrics.By = ("region", "product"), threshold: float = metrics.THRESHOLD
+    ) -> pd.DataFrame:
+        """First day back above threshold × baseline for good, per group."""
+        return metrics.recovery_day(self._ds, by, threshold)
+
+    def output_lost(self, by: metrics.By = ("region", "product")) -> pd.DataFrame:
+        """Output lost in units and USD per group."""
+        return metrics.output_lost(self._ds, by)
+
+    def unmet_final_demand(self) -> pd.DataFrame:
+        """Unserved final demand per consuming region and product."""
+        return metrics.unmet_final_demand(self._ds)
+
+    def exports_monthly(self) -> pd.DataFrame:
+        """Exports per exporter/product per month as a share of baseline."""
+        return metrics.exports_monthly(self._ds)
+
+    def prices(self) -> pd.DataFrame:
+        """Peak price index per market, inside/outside the actors."""
+        return metrics.prices(self._ds)
+
+    def price_paths(self) -> xr.DataArray:
+        """Mean price index per day inside and outside the actors."""
+        return metrics.price_paths(self._ds)
+
+    def shortage_origin(self, threshold: float = metrics.THRESHOLD) -> pd.DataFrame:
+        """Binding constraint (and input) at each node's time-to-pain."""
+        return metrics.shortage_origin(self._ds, threshold)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-able result of DESIGN §12 (records carry ``member`` when S > 1)."""
+        ds = self._ds
+        many = ds.sizes["member"] > 1
+        ttp = metrics.time_to_pain(ds)
+        lost = metrics.output_lost(ds)[["member", "region", "product", "units", "value_usd"]]
+        price = metrics.prices(ds)[["member", "region", "product", "peak_index", "peak_day"]]
+        rec = metrics.recovery_day(ds)
+        return {
+            "scenario": ds.attrs.get("scenario", ""),
+            "dataset": ds.attrs.get("dataset", ""),
+            "horizon_days": int(ds.attrs.get("horizon_days", ds.sizes["day"])),
+            "scenarios": int(ds.sizes["member"]),
+            "metrics": {
+                "time_to_pain": _records(ttp, many),
+                "output_lost": _records(lost, many),
+                "unmet_final_demand": _records(metrics.unmet_final_demand(ds), many),
+                "exports_monthly": _records(metrics.exports_monthly(ds), many),
+                "prices": _records(price, many),
+                "recovery_day": _records(rec, many),
+            },
+            "assumptions": json_attr(ds, "assumptions"),
+            "sources": json_attr(ds, "sources"),
+        }

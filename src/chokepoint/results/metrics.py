@@ -1,0 +1,297 @@
+"""Metrics: pure functions of a results Dataset (see :mod:`chokepoint.results.dataset`).
+
+Every function returns a tidy :class:`pandas.DataFrame` with a ``member`` column (one row per
+scenario and label). Days are 0-based simulation days; a day that never happens is ``None``.
+Shortfall thresholds are shares of baseline output (default 0.95, DESIGN §5 "time-to-pain").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from chokepoint.results.dataset import json_attr
+
+THRESHOLD = 0.95
+MONTH_DAYS = 30
+"""Length of a reporting month in days (months are days 0-29, 30-59, ...)."""
+
+By = str | Sequence[str]
+
+
+def _keys(by: By) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _group_output(ds: xr.Dataset, by: By) -> tuple[xr.DataArray, xr.DataArray]:
+    """Output (member, day, group) and baseline (group) summed over nodes with the same ``by`` labels."""
+    keys = _keys(by)
+    if keys == ["node"]:
+        return ds["output"], ds["baseline_output"]
+    label = _label(ds, keys)
+    out = ds["output"].assign_coords(_g=("node", label)).groupby("_g").sum("node")
+    base = ds["baseline_output"].assign_coords(_g=("node", label)).groupby("_g").sum("node")
+    return out.rename(_g="group"), base.rename(_g="group")
+
+
+def _label(ds: xr.Dataset, keys: list[str]) -> npt.NDArray[np.str_]:
+    parts = [np.asarray(ds[k].values, dtype=str) for k in keys]
+    lab = parts[0]
+    for p in parts[1:]:
+        lab = np.char.add(np.char.add(lab, "|"), p)
+    return np.asarray(lab)
+
+
+def _split(df: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+    if keys == ["node"]:
+        return df.rename(columns={column: "node"})
+    parts = df[column].astype(str).str.split("|", expand=True)
+    for i, k in enumerate(keys):
+        df[k] = parts[i]
+    return df.drop(columns=[column])
+
+
+def _first_true(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """First index along axis 1 where ``mask`` holds, NaN if never.  (S, T, N) -> (S, N)."""
+    any_ = mask.any(axis=1)
+    first = mask.argmax(axis=1).astype(np.float64)
+    first[~any_] = np.nan
+    return first
+
+
+def _ratio(out: xr.DataArray, base: xr.DataArray) -> npt.NDArray[np.float64]:
+    b = np.asarray(base.values, dtype=np.float64)
+    o = np.asarray(out.transpose("member", "day", ...).values, dtype=np.float64)
+    return np.divide(o, b, out=np.ones_like(o), where=b > 0)
+
+
+def _frame(
+    ds: xr.Dataset, groups: xr.DataArray, by: By, columns: dict[str, npt.NDArray[np.float64]]
+) -> pd.DataFrame:
+    keys = _keys(by)
+    gname = "node" if keys == ["node"] else "group"
+    labels = np.asarray(groups[gname].values, dtype=str)
+    members = np.asarray(ds["member"].values, dtype=str)
+    s, g = len(members), len(labels)
+    data: dict[str, object] = {
+        "member": np.repeat(members, g),
+        "_label": np.tile(labels, s),
+    }
+    for name, arr in columns.items():
+        data[name] = np.asarray(arr).reshape(s * g)
+    df = pd.DataFrame(data)
+    df = _split(df, "_label", keys)
+    return df[["member", *keys, *columns]]
+
+
+def _days(values: pd.Series) -> pd.Series:
+    """Float days with NaN -> object column of int or None."""
+    return pd.Series(
+        [None if pd.isna(v) else int(v) for v in values.to_numpy()],
+        index=values.index,
+        dtype=object,
+    )
+
+
+def shortfall_stats(
+    ds: xr.Dataset, by: By = ("region", "product"), threshold: float = THRESHOLD
+) -> pd.DataFrame:
+    """Time-to-pain, depth, duration and recovery per ``by`` group (or ``"node"``).
+
+    * ``time_to_pain``: first day output < threshold × baseline (None if never);
+    * ``depth``: 1 − min over days of output / baseline (0 = no dip);
+    * ``duration``: number of days below the threshold;
+    * ``recovery_day``: first day after the last day below the threshold (None if never below, or
+      still below on the last day).
+    """
+    out, base = _group_output(ds, by)
+    ratio = _ratio(out, base)
+    below = ratio < threshold
+    first = _first_true(below)
+    last = below.shape[1] - 1 - _first_true(below[:, ::-1, :])
+    recovery = np.where(np.isnan(first) | (last >= below.shape[1] - 1), np.nan, last + 1)
+    df = _frame(
+        ds,
+        out,
+        by,
+        {
+            "time_to_pain": first,
+            "depth": 1.0 - ratio.min(axis=1),
+            "duration": below.sum(axis=1).astype(np.float64),
+            "recovery_day": recovery,
+        },
+    )
+    df["time_to_pain"] = _days(df["time_to_pain"])
+    df["recovery_day"] = _days(df["recovery_day"])
+    df["duration"] = df["duration"].astype(int)
+    return df
+
+
+def time_to_pain(
+    ds: xr.Dataset, by: By = ("region", "product"), threshold: float = THRESHOLD
+) -> pd.DataFrame:
+    """First day output falls below ``threshold`` × baseline, per ``by`` group (None if never)."""
+    keys = _keys(by)
+    return shortfall_stats(ds, by, threshold)[["member", *keys, "time_to_pain"]].rename(
+        columns={"time_to_pain": "day"}
+    )
+
+
+def recovery_day(
+    ds: xr.Dataset, by: By = ("region", "product"), threshold: float = THRESHOLD
+) -> pd.DataFrame:
+    """First day output is back to ``threshold`` × baseline for good (None if not within the horizon)."""
+    keys = _keys(by)
+    return shortfall_stats(ds, by, threshold)[["member", *keys, "recovery_day"]].rename(
+        columns={"recovery_day": "day"}
+    )
+
+
+def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
+    """Σ_days (x̄_n − x_n) in units, and in USD at baseline unit values (``value_usd``) and at the
+    scarcity price index of each node's market (``value_usd_at_prices``); negative = gain."""
+    lost = (ds["baseline_output"] - ds["output"]).sum("day")
+    value = lost * ds["unit_value"]
+    at_prices = ((ds["baseline_output"] - ds["output"]) * ds["unit_value"] * ds["price"]).sum("day")
+    keys = _keys(by)
+    if keys == ["node"]:
+        frames = {"units": lost, "value_usd": value, "value_usd_at_prices": at_prices}
+        groups = lost
+    else:
+        label = _label(ds, keys)
+
+        def agg(a: xr.DataArray) -> xr.DataArray:
+            return a.assign_coords(_g=("node", label)).groupby("_g").sum("node").rename(_g="group")
+
+        frames = {
+            "units": agg(lost),
+            "value_usd": agg(value),
+            "value_usd_at_prices": agg(at_prices),
+        }
+        groups = frames["units"]
+    cols = {k: np.asarray(v.transpose("member", ...).values) for k, v in frames.items()}
+    return _frame(ds, groups, by, cols)
+
+
+def unmet_final_demand(ds: xr.Dataset) -> pd.DataFrame:
+    """Σ_days of final demand not served, per consuming region and product (units and USD)."""
+    unmet = (ds["final_demand"] - ds["final_delivered"]).sum("day")
+    value = unmet * ds["final_unit_value"]
+    label = np.char.add(
+        np.char.add(np.asarray(ds["final_region"].values, dtype=str), "|"),
+        np.asarray(ds["final_product"].values, dtype=str),
+    )
+    u = unmet.assign_coords(_g=("final", label)).groupby("_g").sum("final").rename(_g="group")
+    v = value.assign_coords(_g=("final", label)).groupby("_g").sum("final").rename(_g="group")
+    return _frame(
+        ds,
+        u,
+        ("region", "product"),
+        {
+            "units": np.asarray(u.transpose("member", ...).values),
+            "value_usd": np.asarray(v.transpose("member", ...).values),
+        },
+    )
+
+
+def exports_monthly(ds: xr.Dataset, month_days: int = MONTH_DAYS) -> pd.DataFrame:
+    """Exports per exporter region and product per month as a share of baseline exports.
+
+    Month 1 is days 0..month_days−1. Groups without baseline exports are left out.
+    """
+    keys = ["region", "product"]
+    label = _label(ds, keys)
+    month = (np.asarray(ds["day"].values) // month_days + 1).astype(np.int64)
+    ex = (
+        ds["exports"]
+        .assign_coords(_g=("node", label), month=("day", month))
+        .groupby("_g")
+        .sum("node")
+    )
+    base = ds["baseline_exports"].assign_coords(_g=("node", label)).groupby("_g").sum("node")
+    monthly = ex.groupby("month").sum("day")
+    ndays = xr.DataArray(np.bincount(month)[1:], dims="month", coords={"month": monthly["month"]})
+    share = monthly / (base * ndays)
+    share = share.where(base > 0)
+    df = (
+        share.transpose("member", "_g", "month")
+        .to_dataframe(name="share_of_baseline")
+        .reset_index()
+    )
+    df = df.dropna(subset=["share_of_baseline"])
+    parts = df["_g"].astype(str).str.split("|", expand=True)
+    df["exporter"], df["product"] = parts[0], parts[1]
+    return df[["member", "exporter", "product", "month", "share_of_baseline"]].reset_index(
+        drop=True
+    )
+
+
+def prices(ds: xr.Dataset) -> pd.DataFrame:
+    """Peak scarcity price index and its day per market, flagged inside/outside the actors."""
+    p = ds["market_price"].transpose("member", "day", "market")
+    arr = np.asarray(p.values)
+    peak = arr.max(axis=1)
+    peak_day = arr.argmax(axis=1)
+    trough = arr.min(axis=1)
+    actors = set(json_attr(ds, "actors"))
+    members = np.asarray(ds["member"].values, dtype=str)
+    regions = np.asarray(ds["market_region"].values, dtype=str)
+    products = np.asarray(ds["market_product"].values, dtype=str)
+    s, m = arr.shape[0], arr.shape[2]
+    return pd.DataFrame(
+        {
+            "member": np.repeat(members, m),
+            "region": np.tile(regions, s),
+            "product": np.tile(products, s),
+            "inside_actors": np.tile(np.isin(regions, list(actors)), s),
+            "peak_index": peak.reshape(-1),
+            "peak_day": peak_day.reshape(-1).astype(int),
+            "trough_index": trough.reshape(-1),
+            "final_index": arr[:, -1, :].reshape(-1),
+        }
+    )
+
+
+def price_paths(ds: xr.Dataset) -> xr.DataArray:
+    """Mean price index per day inside and outside the actors (dims member, day, side)."""
+    actors = json_attr(ds, "actors")
+    inside = np.isin(np.asarray(ds["market_region"].values, dtype=str), actors)
+    p = ds["market_price"]
+    sides = []
+    for flag in (True, False):
+        sel = p.isel(market=np.flatnonzero(inside == flag))
+        sides.append(
+            sel.mean("market") if sel.sizes["market"] else xr.full_like(p.isel(market=0), np.nan)
+        )
+    return xr.concat(sides, dim=pd.Index(["inside", "outside"], name="side"))
+
+
+def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFrame:
+    """For each node and member with a shortfall: the binding constraint on its time-to-pain day and,
+    if an input bound it, that input product (needs ``record="full"``)."""
+    stats = shortfall_stats(ds, "node", threshold)
+    stats = stats[stats["time_to_pain"].notna()]
+    products = json_attr(ds, "products")
+    rows = []
+    members = list(np.asarray(ds["member"].values, dtype=str))
+    nodes = list(np.asarray(ds["node"].values, dtype=str))
+    has_input = "binding_input" in ds
+    codes = ("demand", "capacity", "input")
+    for rec in stats.itertuples(index=False):
+        s, n, d = members.index(rec.member), nodes.index(rec.node), int(rec.time_to_pain)
+        b = int(ds["binding"].values[s, d, n])
+        q = int(ds["binding_input"].values[s, d, n]) if has_input else -1
+        rows.append(
+            {
+                "member": rec.member,
+                "node": rec.node,
+                "day": d,
+                "constraint": codes[b],
+                "input": products[q] if q >= 0 else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["member", "node", "day", "constraint", "input"])
