@@ -186,7 +186,8 @@ class Observation(_Strict):
 
     year: int
     metric: str
-    """``share:<REGION>``, ``price_index:foreign`` or ``price_index:domestic`` (relative to ``base_year``) or ``output:<REGION>``."""
+    """``share:<REGION>``, ``output:<REGION>``, ``price:foreign``/``price:domestic`` (level) or
+    ``price_index:foreign``/``price_index:domestic`` (relative to ``base_year``)."""
     value: float
     source: str
     base_year: int | None = None

@@ -24,6 +24,9 @@ def simulated_value(
         return float(res.shares()[0, t, regs.index(arg)]) if arg in regs else 0.0
     if kind == "output":
         return float(res.region_output()[0, t, regs.index(arg)]) if arg in regs else 0.0
+    if kind == "price":
+        series = res.price_domestic[0] if arg == "domestic" else res.price_foreign[0]
+        return float(series[t])
     if kind == "price_index":
         if base_year is None or base_year not in years:
             return None
