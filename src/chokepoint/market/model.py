@@ -382,7 +382,9 @@ def run(inp: MarketInputs) -> MarketResult:
         buf = np.where(cap > 0, buf, np.maximum(buf, 0.0))  # no cash position without capacity
 
         # 2. costs and offers (two tranches per producer: must-sell and the rest)
-        cost = inp.cost0 * (1.0 + inp.cost_trend) ** t
+        trend = (1.0 + inp.cost_trend) ** t
+        cost = inp.cost0 * trend
+        fixed = inp.fixed_cost * trend
         sub = inp.subsidy[:, t, None]
         disc = inp.discipline[:, t, None]
         u_min = np.where(disc, 0.0, inp.min_util[:, t, None])
@@ -426,7 +428,7 @@ def run(inp: MarketInputs) -> MarketResult:
         )
         support_unit = np.where(st, 0.0, s_sub + top_up)
         state_unit = np.where(st, sub, 0.0)
-        margin = (price_recv - cost) * q - inp.fixed_cost * cap
+        margin = (price_recv - cost) * q - fixed * cap
         profit = (margin + (support_unit + state_unit) * q) * inp.money
         cover = np.where(st, inp.loss_coverage[:, t, None], inp.support_coverage[:, t, :])
         covered = cover * np.maximum(-profit, 0.0)
@@ -460,7 +462,7 @@ def run(inp: MarketInputs) -> MarketResult:
         building &= ~exit_now
 
         # 6. entry: margin over full cost clears the hurdle for N years in a row
-        full = cost + inp.fixed_cost
+        full = cost + fixed
         m = np.divide(cl.price_f[:, None] - full, full, out=np.zeros_like(full), where=full > 0)
         idle = (cap <= 0) & ~building & inp.can_reenter & ~st
         counter = np.where(idle & (m >= inp.hurdle[:, None]), counter + 1, 0)

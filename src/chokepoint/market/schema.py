@@ -39,7 +39,7 @@ class Producer(_Strict):
     cash_cost: NonNeg
     """Cash cost c_p per unit in the start year (price units)."""
     cost_trend: float = Field(default=0.0, gt=-1.0)
-    """Yearly relative change of c_p (e.g. -0.05 = costs fall 5% a year, learning)."""
+    """Yearly relative change of c_p and f_p (e.g. -0.05 = costs fall 5% a year, learning)."""
     fixed_cost: NonNeg = 0.0
     """Fixed cost f_p per unit of capacity per year (price units), paid while capacity exists."""
     buffer: float = 0.0
