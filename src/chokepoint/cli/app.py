@@ -42,6 +42,11 @@ def _register() -> None:
     from chokepoint.cli import criticality
 
     app.command("criticality")(criticality.criticality)
+    from chokepoint.cli import demo, report, run, scenario  # scenario half of issue 4
+
+    for command in (run.run, report.report, demo.demo):
+        app.command(command.__name__)(command)
+    app.add_typer(scenario.app, name="scenario")
 
 
 _register()

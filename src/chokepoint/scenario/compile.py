@@ -6,7 +6,8 @@ arrays (``np.isin`` on integer codes), never a loop over rows.
 
 Selections (u(e) supplier, b(e) buyer, ``reg``/``prod`` the region and product of a node):
 
-* restrictions (``export_ban``, ``quota``, ``licensing``) act on export links
+* restrictions (``export_ban``, ``quota``, ``licensing``) act on export links (and on the
+  qualified alternative suppliers a, engine link id E + a)
   ``reg(u(e)) = actor``, ``prod(u(e))`` in products, ``reg(b(e))`` in targets and
   ``reg(b(e)) != actor``: a link is an export when supplier and buyer regions differ, and the
   actor's domestic buyers are never restricted (a state restricts exports, not home sales). Bans and
@@ -106,12 +107,15 @@ class _Context:
 def export_links(
     net: CompiledNetwork, actor: int, products: IntArray, targets: IntArray
 ) -> BoolArray:
-    """Mask [E] of export links from ``actor``'s producers of ``products`` to buyers in ``targets``."""
-    src_region = net.node_region[net.link_src]
-    dst_region = net.node_region[net.link_dst]
+    """Mask [E + A] of export links from ``actor``'s producers of ``products`` to buyers in
+    ``targets``: the network's links e, then its alternatives a (engine link id E + a)."""
+    src = np.concatenate([net.link_src, net.alt_src])
+    dst = np.concatenate([net.link_dst, net.pair_node[net.alt_pair]])
+    src_region = net.node_region[src]
+    dst_region = net.node_region[dst]
     return (
         (src_region == actor)
-        & np.isin(net.node_product[net.link_src], products)
+        & np.isin(net.node_product[src], products)
         & np.isin(dst_region, targets)
         & (dst_region != actor)
     )
@@ -169,7 +173,8 @@ def _restricted(inst: ins.InstrumentBase, ctx: _Context) -> tuple[BoolArray, Boo
 def _front_running(inst: ins.InstrumentBase, ctx: _Context, links: BoolArray) -> list[_Draft]:
     if inst.announce_day is None or inst.front_running == 1.0 or not links.any():
         return []
-    pairs = np.unique(ctx.net.link_pair[links]).astype(np.int64)
+    pair_of = np.concatenate([ctx.net.link_pair, ctx.net.alt_pair])
+    pairs = np.unique(pair_of[links]).astype(np.int64)
     pairs = pairs[pairs >= 0]
     length = inst.start_day - inst.announce_day
     return [
@@ -219,7 +224,8 @@ def _quota(inst: ins.Quota, ctx: _Context) -> list[_Draft]:
     if inst.cap_per_day is not None:
         cap = inst.cap_per_day
     else:
-        cap = float(inst.cap_share or 0.0) * float(ctx.net.link_flow[links].sum())
+        flow = np.concatenate([ctx.net.link_flow, np.zeros(len(ctx.net.alt_src))])
+        cap = float(inst.cap_share or 0.0) * float(flow[links].sum())
     rule = _Draft("quota", _ids(links), start, _constant(cap), length=stop - start, label=ctx.label)
     return [rule, *_front_running(inst, ctx, links)]
 
@@ -280,7 +286,7 @@ def _capacity_shock(inst: ins.CapacityShock, ctx: _Context) -> list[_Draft]:
     out = []
     if len(row):
         out.append(_Draft("capacity_factor", _ids(nodes), inst.start_day, row, label=ctx.label))
-    links = np.isin(ctx.net.link_src, _ids(nodes))
+    links = np.isin(np.concatenate([ctx.net.link_src, ctx.net.alt_src]), _ids(nodes))
     return out + _front_running(inst, ctx, links)
 
 
