@@ -7,6 +7,7 @@ materials by hand from the rows of ``datasets/criticality/inputs.csv`` (no publi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -162,10 +163,11 @@ def test_apply_share_override_rescales_others() -> None:
         apply_share_overrides(supply, [ShareOverride("Ga", "CHN", "E", 0.9)], pd.Index(["Ga"]))
     with pytest.raises(NotFoundError):
         apply_share_overrides(supply, [ShareOverride("Zz", "CHN", "P", 0.9)], pd.Index(["Ga"]))
-    added, _ = apply_share_overrides(
+    added, notes_added = apply_share_overrides(
         supply, [ShareOverride("Ga", "USA", "P", 0.5)], pd.Index(["Ga"])
     )
     assert added["share"].sum() == pytest.approx(1.0)
+    assert "USA added as a new supplier with t = 1" in notes_added[0]
     assert added.loc[added["region"] == "USA", "t"].item() == 1.0
 
 
@@ -373,3 +375,12 @@ def test_user_wgi_table(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["materials"][0]["sr"] == pytest.approx(5.8806)
     assert data["governance"].startswith("WGI* from")
+
+
+def test_docs_python_blocks_run(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "criticality.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
+    assert blocks, "docs/criticality.md has no python example"
+    for code in blocks:
+        exec(compile(code, str(doc), "exec"), {})
+    assert "CHN share 0.938 -> 0.990" in capsys.readouterr().out

@@ -537,9 +537,10 @@ def apply_share_overrides(
                 "row": 0,
             }
             out = pd.concat([out, pd.DataFrame([extra])], ignore_index=True)
+        added = "" if is_r.any() else f" ({ov.region} added as a new supplier with t = 1)"
         notes.append(
             f"{material} {ov.stage} {'global supply' if ov.source == 'GS' else 'EU sourcing'}: "
-            f"{ov.region} share {before:.3f} -> {ov.share:.3f}; "
+            f"{ov.region} share {before:.3f} -> {ov.share:.3f}{added}; "
             f"{int(others.sum())} other suppliers rescaled by {factor:.4f} so shares sum to 1"
         )
     return out, notes

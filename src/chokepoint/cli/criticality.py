@@ -60,6 +60,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _yes_no(x: Any) -> str:
+    return "–" if x is None else ("yes" if bool(x) else "no")
+
+
 def _fmt(x: Any, digits: int = 2) -> str:
     v = _num(x)
     return "–" if v is None else f"{v:.{digits}f}"
@@ -173,8 +177,7 @@ def _render(
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for m, r in shown.iterrows():
-        crit = r["critical"]
-        mark = "–" if crit is None else ("[bold red]yes[/]" if crit else "no")
+        mark = _yes_no(r["critical"]).replace("yes", "[bold red]yes[/]")
         table.add_row(
             str(m),
             _fmt(r["sr_E"]),
@@ -208,8 +211,8 @@ def _render(
                 _fmt(before),
                 _fmt(after),
                 _fmt(res.scores.at[m, "ei"]),
-                str(res.baseline.at[m, "critical"]),
-                str(res.scores.at[m, "critical"]),
+                _yes_no(res.baseline.at[m, "critical"]),
+                _yes_no(res.scores.at[m, "critical"]),
             )
         console.print(what)
         for note in res.overrides:
