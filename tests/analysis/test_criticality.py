@@ -22,6 +22,7 @@ from chokepoint.analysis.criticality import (
     assess_eu,
     economic_importance,
     effective_mode,
+    eu_assessment,
     group_means,
     is_critical,
     parse_share_override,
@@ -299,6 +300,11 @@ def test_2023_gallium_what_if() -> None:
     # HHI_GS ≈ .99²·5.72 + tiny = 5.606 ; SR ≈ (5.606·.49 + 2.7727·.51)·.98 ≈ 4.08
     assert out.loc["Gallium", "sr"] == pytest.approx(4.08, abs=0.01)
     assert "Gallium P global supply: CHN share 0.938 -> 0.990" in notes[0]
+    # CRMA benchmark on EU sourcing: China supplies 69% of the EU's refined gallium (> 65%)
+    conc = eu_assessment("eu-2023").concentration
+    assert conc.loc[("Gallium", "P", "EU"), "top_third_country"] == "CHN"
+    assert conc.loc[("Gallium", "P", "EU"), "crma_65_exceeded"] is True
+    assert conc.loc[("Gallium", "P", "GS"), "crma_65_exceeded"] is None
     # other materials untouched
     assert out.loc["Cobalt", "sr"] == pytest.approx(base.loc["Cobalt", "sr"])
 

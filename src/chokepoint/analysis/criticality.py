@@ -19,11 +19,20 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
-from chokepoint.analysis.concentration import concentration, governance_weighted_hhi
-from chokepoint.datasets.criticality_loader import CriticalityInputs, load_criticality_inputs
+from chokepoint.analysis.concentration import (
+    concentration,
+    governance_weighted_hhi,
+    top_supplier,
+)
+from chokepoint.datasets.criticality_loader import (
+    CriticalityInputs,
+    load_country_codes,
+    load_criticality_inputs,
+)
 from chokepoint.errors import ChokepointError, NotFoundError
 
 __all__ = [
+    "CRMA_SINGLE_COUNTRY_MAX",
     "EI_THRESHOLD",
     "EU_GROUPS",
     "SR_THRESHOLD",
@@ -53,6 +62,9 @@ SR_THRESHOLD: Final = 1.0
 """EU supply-risk threshold (SR ≥ 1.0 after rounding to 1 decimal), spec §1.1."""
 EI_THRESHOLD: Final = 2.8
 """EU economic-importance threshold since 2017 (EI ≥ 2.8 after rounding), spec §1.1."""
+CRMA_SINGLE_COUNTRY_MAX: Final = 0.65
+"""CRMA (Regulation (EU) 2024/1252, Art. 5) 2030 benchmark: no single third country above 65 %
+of EU consumption at any processing stage; checked here on the EU-sourcing shares (spec §3.1)."""
 USGS_SR_THRESHOLD: Final = 0.40
 """USGS 2022 quantitative cut-off on the recency-weighted mean supply risk, spec §2."""
 
@@ -556,14 +568,28 @@ def supply_concentration(
     """Plain and governance-weighted concentration per (material, stage, source).
 
     Columns of :func:`chokepoint.analysis.concentration.concentration` plus ``hhi_wgi_t``,
-    ``wgi_missing_share`` and ``wgi_missing_regions``.
+    ``wgi_missing_share`` and ``wgi_missing_regions``; on EU-sourcing rows also the largest
+    non-EU supplier (``top_third_country``, ``top_third_country_share``) and
+    ``crma_65_exceeded`` (share above the CRMA 65 % benchmark; EU sourcing is used as a proxy
+    for EU consumption).
     """
     keys = ["material", "stage", "source"]
     if supply.empty:
         return pd.DataFrame()
     plain = concentration(supply, keys, region="region")
     gov = governance_weighted_hhi(supply, keys, wgi, t="t", cap=cap, missing_wgi=missing_wgi)
-    return plain.join(gov)
+    out = plain.join(gov)
+    eu27 = load_country_codes()
+    members = set(eu27.loc[eu27["eu27"] == 1, "iso3"])
+    third = supply.loc[(supply["source"] == "EU") & ~supply["region"].isin(members)]
+    if not third.empty:
+        top = top_supplier(third, keys, region="region")
+        out["top_third_country"] = top["top_region"]
+        out["top_third_country_share"] = top["top_share"]
+        share = out["top_third_country_share"]
+        exceeded = pd.Series(share > CRMA_SINGLE_COUNTRY_MAX, dtype=object)
+        out["crma_65_exceeded"] = exceeded.where(share.notna(), None)
+    return out
 
 
 @dataclass(frozen=True)

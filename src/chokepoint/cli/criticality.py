@@ -60,6 +60,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _third(region: Any, share: Any) -> str:
+    v = _num(share)
+    if v is None or not isinstance(region, str):
+        return ""
+    flag = " [bold red]> 65%[/]" if v > 0.65 else ""
+    return f"{region} {v:.0%}{flag}"
+
+
 def _yes_no(x: Any) -> str:
     return "–" if x is None else ("yes" if bool(x) else "no")
 
@@ -232,8 +240,11 @@ def _render(
             "CR3",
             "top",
             "HHI_WGI,t",
+            "top non-EU (CRMA 65%)",
         ):
             ct.add_column(col)
+        if "top_third_country" not in c.columns:
+            c = c.assign(top_third_country=None, top_third_country_share=None)
         for (mat, st, src), r in c.iterrows():
             ct.add_row(
                 str(mat),
@@ -246,6 +257,7 @@ def _render(
                 _fmt(r["cr3"]),
                 f"{r['top_region']} {r['top_share']:.0%}",
                 _fmt(r["hhi_wgi_t"]),
+                _third(r["top_third_country"], r["top_third_country_share"]),
             )
         console.print(ct)
 
