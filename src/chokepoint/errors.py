@@ -18,8 +18,9 @@ class ChokepointError(Exception):
 class Problem:
     """One problem in the input: where it is and what was expected.
 
-    ``location`` is ``file:row:column`` where known (rows count from 1 after the header, as
-    a spreadsheet shows data rows), or a short tag such as ``balance``.
+    ``location`` is ``file:row:column`` where known (row = the line number an editor or a
+    spreadsheet shows: the header is line 1, the first data row line 2), or a short tag such as
+    ``balance``.
     """
 
     location: str

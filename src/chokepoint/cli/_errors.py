@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from chokepoint.errors import ChokepointError
 
@@ -19,6 +20,8 @@ EXIT_USER_ERROR = 2
 
 class _State:
     debug: bool = False
+    store: str | None = None
+    """The global ``--store PATH`` (None: ``$CHOKEPOINT_STORE`` or the user data directory)."""
 
 
 state = _State()
@@ -32,7 +35,7 @@ def handle_errors() -> Iterator[None]:
     except (ChokepointError, ValidationError, FileNotFoundError, PermissionError) as exc:
         if state.debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/]")

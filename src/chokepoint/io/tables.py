@@ -12,13 +12,14 @@ import csv
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from chokepoint.errors import InputError, Problem
 from chokepoint.network.schema import TABLES
 from chokepoint.network.tables import NetworkTables, Origin
-from chokepoint.network.validate import validate_tables
+from chokepoint.network.validate import DEFAULT_BALANCE_TOLERANCE, validate_tables
 
 TableFormat = Literal["csv", "parquet", "xlsx"]
 FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "xlsx")
@@ -35,41 +36,59 @@ META_KEYS = (
 
 
 def read_meta(path: Path) -> dict[str, Any]:
-    """Read ``dataset.yaml``; a syntax error names the file and line."""
+    """Read ``dataset.yaml``; a syntax error names the file, line and column."""
+    subject = f"dataset metadata {path.name}"
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+            data = yaml.safe_load(fh)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(
-            f"dataset metadata {path.name}", [Problem(where, f"expected valid YAML: {exc}")]
+            subject, [Problem(where, f"expected valid YAML, got an error: {what}")]
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            subject, [Problem(path.name, f"expected a readable UTF-8 file: {exc}")]
+        ) from None
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise InputError(
-            f"dataset metadata {path.name}",
-            [Problem(str(path), "expected a mapping of keys to values")],
-        )
-    unknown = sorted(set(data) - set(META_KEYS))
-    if unknown:
-        raise InputError(
-            f"dataset metadata {path.name}",
+            subject,
             [
-                Problem(f"{path}:{key}", f"unknown key; expected one of {', '.join(META_KEYS)}")
-                for key in unknown
+                Problem(
+                    path.name, f"expected a mapping of keys to values, got {type(data).__name__}"
+                )
             ],
         )
+    problems = [
+        Problem(f"{path.name}:{key}", f"unknown key; expected one of {', '.join(META_KEYS)}")
+        for key in sorted(map(str, set(data) - set(META_KEYS)))
+    ]
+    days = data.get("default_stock_days")
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int | float) or not days >= 0
+    ):
+        problems.append(
+            Problem(f"{path.name}:default_stock_days", f"expected a number ≥ 0, got {days!r}")
+        )
+    if problems:
+        raise InputError(subject, problems)
     return data
 
 
-def _read_one(path: Path) -> pd.DataFrame:
+def _read_one(path: Path) -> tuple[pd.DataFrame, Origin]:
     suffix = path.suffix.lower().lstrip(".")
     try:
         if suffix == "csv":
             return _read_csv(path)
         if suffix == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
+            frame = pd.read_parquet(path)
+            offset = 1
+        else:
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
+            offset = 2
     except InputError:
         raise
     except Exception as exc:  # a corrupt file of any kind becomes one clear message
@@ -77,31 +96,82 @@ def _read_one(path: Path) -> pd.DataFrame:
             f"table file {path.name}",
             [Problem(str(path), f"expected a readable {suffix} table: {exc}")],
         ) from None
+    _check_header([str(c) for c in frame.columns], path)
+    return frame, Origin(path.name, offset)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings; a row with the wrong number of fields names its line."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+def _check_header(header: list[str], path: Path) -> None:
+    seen: set[str] = set()
+    dup = []
+    for column in (c.strip() for c in header):
+        if column in seen:
+            dup.append(column)
+        seen.add(column)
+    if dup:
+        raise InputError(
+            f"table file {path.name}",
+            [
+                Problem(f"{path.name}:1:{c}", "expected each column once, got it twice")
+                for c in dict.fromkeys(dup)
+            ],
+        )
+
+
+def _ragged_column(header: list[str], n_fields: int) -> str:
+    """The first missing column of a short row, or ``field N`` for the first extra field."""
+    return header[n_fields].strip() if n_fields < len(header) else f"field {len(header) + 1}"
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, Origin]:
+    """Read a CSV as strings; a row with the wrong number of fields names its line.
+
+    Blank lines are skipped; every row keeps the line number it starts on.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        start = 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
     if not rows:
         raise InputError(
             f"table file {path.name}",
             [Problem(str(path), "expected a header line, got an empty file")],
         )
     header, body = rows[0], rows[1:]
+    _check_header(header, path)
     problems = [
-        Problem(f"{path.name}:{i + 2}", f"expected {len(header)} fields, got {len(row)}")
-        for i, row in enumerate(body)
-        if len(row) != len(header) and any(cell.strip() for cell in row)
+        Problem(
+            f"{path.name}:{line}:{_ragged_column(header, len(row))}",
+            f"expected {len(header)} fields, got {len(row)}",
+        )
+        for line, row in zip(lines[1:], body, strict=True)
+        if len(row) != len(header)
     ]
     if problems:
         raise InputError(f"table file {path.name}", problems)
-    body = [row for row in body if len(row) == len(header)]
-    return pd.DataFrame(body, columns=header, dtype=object)
+    line_numbers = np.asarray(lines[1:], dtype=np.int64)
+    regular = bool(np.array_equal(line_numbers, np.arange(2, len(body) + 2)))
+    origin = Origin(path.name, 2, None if regular else line_numbers)
+    return pd.DataFrame(body, columns=header, dtype=object), origin
 
 
-def read_folder(folder: str | Path, *, check_balance: bool = True) -> NetworkTables:
-    """Read and validate a dataset folder (see the module docstring for its layout)."""
+def read_folder(
+    folder: str | Path,
+    *,
+    check_balance: bool = True,
+    tolerance: float = DEFAULT_BALANCE_TOLERANCE,
+) -> NetworkTables:
+    """Read and validate a dataset folder (see the module docstring for its layout).
+
+    >>> from chokepoint.datasets import dataset_path
+    >>> read_folder(dataset_path("toy")).counts()["links"]
+    8
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(
@@ -123,9 +193,9 @@ def read_folder(folder: str | Path, *, check_balance: bool = True) -> NetworkTab
                 ],
             )
         if found:
-            frames[name] = _read_one(found[0])
-            offset = 1 if found[0].suffix == ".parquet" else 2
-            origins[name] = Origin(found[0].name, offset)
+            frames[name], origins[name] = _read_one(found[0])
+        else:  # a missing table is reported under the file name it would have
+            origins[name] = Origin(f"{name}.csv", 2)
     if not frames:
         raise InputError(
             "dataset folder",
@@ -144,6 +214,7 @@ def read_folder(folder: str | Path, *, check_balance: bool = True) -> NetworkTab
         meta={k: v for k, v in meta.items() if k not in ("name", "version")},
         origins=origins,
         check_balance=check_balance,
+        tolerance=tolerance,
     )
 
 

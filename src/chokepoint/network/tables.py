@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from chokepoint.network.schema import TABLES
@@ -18,15 +20,29 @@ class Origin:
     ``label`` is the file name (``links.csv``) or the table name for in-memory frames. A row's
     number in messages is its position plus ``row_offset``: 2 for files with a header line (so the
     number is the line an editor or spreadsheet shows), 0 for in-memory frames (``iloc`` position).
+    ``lines``, when given, is the line number of each row instead (a CSV with blank lines or
+    quoted line breaks).
+
+    >>> Origin("links.csv", 2).at(0, "flow")
+    'links.csv:2:flow'
     """
 
     label: str
     row_offset: int = 0
+    lines: npt.NDArray[np.int64] | None = field(default=None, compare=False, repr=False)
 
     def at(self, position: int, column: str | None = None) -> str:
         """``label:row[:column]`` for the row at ``position``."""
-        loc = f"{self.label}:{position + self.row_offset}"
+        if self.lines is not None and 0 <= position < len(self.lines):
+            row = int(self.lines[position])
+        else:
+            row = position + self.row_offset
+        loc = f"{self.label}:{row}"
         return f"{loc}:{column}" if column else loc
+
+    def header(self, column: str) -> str:
+        """``label:1:column`` for a file with a header line (``label:column`` otherwise)."""
+        return f"{self.label}:1:{column}" if self.row_offset >= 2 else f"{self.label}:{column}"
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ def validate_tables(
                 problems.append(
                     Problem(
                         origin.label,
-                        f"missing table {spec.name!r}; expected columns {', '.join(spec.column_names)}",
+                        f"expected table {spec.name!r} with columns "
+                        f"{', '.join(spec.column_names)}, got none (missing table)",
                     )
                 )
             typed[spec.name] = _empty(spec)
@@ -87,12 +88,16 @@ def _type_table(
     """Coerce ``raw`` to the declared dtypes, filling defaults; record every bad cell."""
     raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
+    repeated = raw.columns.duplicated()
+    for column in dict.fromkeys(raw.columns[repeated]):
+        problems.append(Problem(origin.header(column), "expected each column once, got it twice"))
+    raw = raw.loc[:, ~repeated]
     declared = set(spec.column_names)
     for column in raw.columns:
         if column not in declared:
             problems.append(
                 Problem(
-                    f"{origin.label}:{column}",
+                    origin.header(column),
                     f"unknown column; expected one of {', '.join(spec.column_names)}",
                 )
             )
@@ -102,7 +107,8 @@ def _type_table(
             if col.required:
                 problems.append(
                     Problem(
-                        f"{origin.label}:{col.name}", f"missing column {col.name!r} ({col.doc})"
+                        origin.header(col.name),
+                        f"expected a column {col.name!r} ({col.doc}), got none",
                     )
                 )
                 out[col.name] = pd.Series([None] * len(raw), dtype=object)
@@ -322,23 +328,27 @@ def balance_problems(
     from chokepoint.network.balance import balance_report
 
     report = balance_report(t)
+    origin = t.origin("producers")
     problems: list[Problem] = []
+    node_pos = pd.Index(report.outputs["node"])
     bad_out = report.outputs[report.outputs["rel_gap"] > tolerance]
-    for row in bad_out.itertuples():
+    for position, row in zip(bad_out.index, bad_out.itertuples(), strict=True):
         problems.append(
             Problem(
-                "balance",
-                f"node {row.node}: output {row.output:.6g} ≠ deliveries {row.deliveries:.6g} + final demand "
-                f"{row.final_demand:.6g} (tolerance {tolerance:.2%})",
+                origin.at(int(position), "output"),
+                f"node {row.node}: output {row.output:.6g} ≠ deliveries {row.deliveries:.6g} + "
+                f"final demand {row.final_demand:.6g}; expected equal within {tolerance:.2%}, "
+                f"got a gap of {row.output - row.deliveries - row.final_demand:+.6g}",
             )
         )
     bad_in = report.inputs[report.inputs["rel_gap"] > tolerance]
-    for row in bad_in.itertuples():
+    positions = node_pos.get_indexer(bad_in["node"])
+    for position, row in zip(positions, bad_in.itertuples(), strict=True):
         problems.append(
             Problem(
-                "balance",
-                f"node {row.node}: inputs of {row.group} cover {row.covered:.6g} units of output ≠ output "
-                f"{row.output:.6g} (tolerance {tolerance:.2%})",
+                origin.at(int(position), "output"),
+                f"node {row.node}: inputs of {row.group} cover {row.covered:.6g} units of output "
+                f"≠ output {row.output:.6g}; expected equal within {tolerance:.2%}",
             )
         )
     return problems

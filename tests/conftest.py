@@ -1,0 +1,19 @@
+"""Shared fixtures: every test gets its own store file, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Point ``CHOKEPOINT_STORE`` at a fresh per-test file (and the data dir at a temp dir)."""
+    root = tmp_path_factory.mktemp("store")
+    path = root / "store.duckdb"
+    monkeypatch.setenv("CHOKEPOINT_STORE", str(path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
+    return path
