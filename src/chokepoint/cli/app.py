@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 from rich.logging import RichHandler
@@ -22,8 +23,17 @@ app = typer.Typer(
 def _main(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="Store file (default: $CHOKEPOINT_STORE, else store.duckdb in the user data dir).",
+        envvar="CHOKEPOINT_STORE",
+    ),
 ) -> None:
     state.debug = debug
+    state.store = store
+    if store:
+        os.environ["CHOKEPOINT_STORE"] = store  # every command's API calls use this store
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
