@@ -341,6 +341,9 @@ def test_cli_json_what_if_and_plot(tmp_path: Path) -> None:
     assert "CHN share 0.938 -> 0.990" in data["overrides"][0]
     assert plot.stat().st_size > 10_000
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    (cu,) = [m for m in data["materials"] if m["material"] == "Copper"]
+    assert cu["critical"] is False
+    assert cu["policy"].startswith("listed as strategic by policy")
 
 
 def test_cli_table_and_errors() -> None:

@@ -231,11 +231,11 @@ def concentration(
         ``band_2010`` (DOJ/FTC 2010 band of ``hhi_points``).
     """
     frame, keys = _share_frame(table, by, share, value)
-    grouped = frame.groupby(keys, sort=True)["_s"]
+    keyed = [frame[k] for k in keys]
     out = pd.DataFrame(
         {
-            "n_suppliers": grouped.agg(lambda s: int((s > 0).sum())),
-            "share_total": grouped.sum(),
+            "n_suppliers": (frame["_s"] > 0).groupby(keyed, sort=True).sum().astype(int),
+            "share_total": frame["_s"].groupby(keyed, sort=True).sum(),
         }
     )
     out["hhi"] = hhi(frame, keys, share="_s")

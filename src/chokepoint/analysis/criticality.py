@@ -35,6 +35,7 @@ __all__ = [
     "CRMA_SINGLE_COUNTRY_MAX",
     "EI_THRESHOLD",
     "EU_GROUPS",
+    "EU_POLICY_ADDITIONS",
     "SR_THRESHOLD",
     "USGS_SR_THRESHOLD",
     "EUAssessment",
@@ -65,6 +66,13 @@ EI_THRESHOLD: Final = 2.8
 CRMA_SINGLE_COUNTRY_MAX: Final = 0.65
 """CRMA (Regulation (EU) 2024/1252, Art. 5) 2030 benchmark: no single third country above 65 %
 of EU consumption at any processing stage; checked here on the EU-sourcing shares (spec §3.1)."""
+EU_POLICY_ADDITIONS: Final[dict[str, dict[str, str]]] = {
+    "eu-2023": {
+        "Copper": "listed as strategic by policy without meeting the thresholds",
+        "Nickel": "listed as strategic by policy without meeting the thresholds",
+    },
+}
+"""Policy add-ons kept as data, outside the threshold rule (spec §1.1)."""
 USGS_SR_THRESHOLD: Final = 0.40
 """USGS 2022 quantitative cut-off on the recency-weighted mean supply risk, spec §2."""
 
@@ -644,6 +652,10 @@ def eu_assessment(
         inputs, wgi=gov, missing_wgi=missing_wgi, cap=cap, unallocated=unallocated
     )
     conc = supply_concentration(inputs.supply, gov, missing_wgi=missing_wgi, cap=cap)
+    policy = pd.Series(EU_POLICY_ADDITIONS.get(assessment, {}), dtype=object)
+    scores = scores.assign(policy=policy.reindex(scores.index).fillna(""))
+    if baseline is not None:
+        baseline = baseline.assign(policy=policy.reindex(baseline.index).fillna(""))
     return EUAssessment(inputs, scores, stages, conc, baseline, tuple(notes))
 
 

@@ -194,7 +194,7 @@ def _render(
             str(r["stage"] or "–"),
             _fmt(r["ei"]),
             mark,
-            str(r["note"]),
+            "; ".join(x for x in (str(r["note"]), str(r.get("policy", "") or "")) if x),
         )
     if len(shown):
         console.print(table)
