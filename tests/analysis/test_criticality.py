@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from chokepoint.analysis.criticality import (
     ShareOverride,
+    TradeFactorOverride,
     apply_share_overrides,
     assess_eu,
     economic_importance,
@@ -26,6 +27,7 @@ from chokepoint.analysis.criticality import (
     group_means,
     is_critical,
     parse_share_override,
+    parse_t_override,
     recency_weighted_mean,
     rescale_stability,
     round_half_up,
@@ -393,3 +395,21 @@ def test_docs_python_blocks_run(capsys: pytest.CaptureFixture[str]) -> None:
     for code in blocks:
         exec(compile(code, str(doc), "exec"), {})
     assert "CHN share 0.938 -> 0.990" in capsys.readouterr().out
+
+
+def test_trade_factor_override() -> None:
+    assert parse_t_override("gallium:CHN:P=1.5") == TradeFactorOverride("gallium", "CHN", "P", 1.5)
+    for bad in ["gallium:CHN:P=0", "gallium:CHN:P=x", "gallium:CHN=1.2"]:
+        with pytest.raises(ChokepointError):
+            parse_t_override(bad)
+    # Dysprosium P: China 100%, GS only; t 1 -> 1.5 multiplies SR by 1.5: 5.606172·1.5 = 8.409258
+    res = eu_assessment("eu-2023", t_overrides=[parse_t_override("dysprosium:CHN:P=1.5")])
+    assert res.scores.loc["Dysprosium", "sr"] == pytest.approx(8.409258)
+    assert res.baseline is not None
+    assert res.baseline.loc["Dysprosium", "sr"] == pytest.approx(5.606172)
+    assert res.overrides == ("Dysprosium P global supply: CHN trade factor t 1 -> 1.5",)
+    with pytest.raises(ChokepointError, match="set a share for it first"):
+        eu_assessment("eu-2023", t_overrides=[parse_t_override("dysprosium:USA:P=1.5")])
+    # embargo-style what-if: a supplier's share set to 0 moves its volume to the others
+    emb = eu_assessment("eu-2023", overrides=[parse_share_override("cobalt:COD:E=0")])
+    assert emb.scores.loc["Cobalt", "sr_E"] < emb.baseline.loc["Cobalt", "sr_E"]

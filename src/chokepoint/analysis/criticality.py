@@ -40,7 +40,9 @@ __all__ = [
     "USGS_SR_THRESHOLD",
     "EUAssessment",
     "ShareOverride",
+    "TradeFactorOverride",
     "apply_share_overrides",
+    "apply_t_overrides",
     "assess_eu",
     "economic_importance",
     "effective_mode",
@@ -48,6 +50,7 @@ __all__ = [
     "group_means",
     "is_critical",
     "parse_share_override",
+    "parse_t_override",
     "recency_weighted_mean",
     "rescale_stability",
     "round_half_up",
@@ -492,6 +495,71 @@ def parse_share_override(text: str) -> ShareOverride:
     return ShareOverride(parts[0], parts[1].upper(), stage, share, source)
 
 
+@dataclass(frozen=True, slots=True)
+class TradeFactorOverride:
+    """Set the trade factor ``t`` of ``region`` for ``material`` at ``stage`` (GS or EU rows).
+
+    This is how an export restriction (``t > 1``) enters the EU supply risk (spec §1.5).
+    """
+
+    material: str
+    region: str
+    stage: str
+    t: float
+    source: str = "GS"
+
+
+def parse_t_override(text: str) -> TradeFactorOverride:
+    """Parse ``MATERIAL:REGION:STAGE[:GS|EU]=T`` with ``0 < T ≤ 10``, e.g. ``gallium:CHN:P=1.5``."""
+    share = text.rsplit("=", 1)
+    if len(share) != 2:
+        msg = f"expected MATERIAL:REGION:STAGE[:GS|EU]=T, got {text!r}"
+        raise ChokepointError(msg)
+    parsed = parse_share_override(f"{share[0]}=0")
+    raw = share[1].strip()
+    try:
+        t = float(raw)
+    except ValueError:
+        msg = f"expected a trade factor like 1.5 in {text!r}, got {raw!r}"
+        raise ChokepointError(msg) from None
+    if not 0.0 < t <= 10.0:
+        msg = f"expected a trade factor in (0, 10] in {text!r}, got {t:g}"
+        raise ChokepointError(msg)
+    return TradeFactorOverride(parsed.material, parsed.region, parsed.stage, t, parsed.source)
+
+
+def apply_t_overrides(
+    supply: pd.DataFrame, overrides: Sequence[TradeFactorOverride], materials: pd.Index
+) -> tuple[pd.DataFrame, list[str]]:
+    """Set ``t`` for one supplier row per override; shares are unchanged.
+
+    Returns the new supply table and one sentence per override.
+    """
+    out = supply.copy()
+    notes: list[str] = []
+    for ov in overrides:
+        material = _resolve_material(ov.material, materials)
+        sel = (
+            (out["material"] == material)
+            & (out["stage"] == ov.stage)
+            & (out["source"] == ov.source)
+            & (out["region"] == ov.region)
+        )
+        if not sel.any():
+            msg = (
+                f"{material} has no {ov.source} row for {ov.region} at stage {ov.stage}; "
+                "set a share for it first"
+            )
+            raise ChokepointError(msg)
+        before = float(out.loc[sel, "t"].fillna(1.0).iloc[0])
+        out.loc[sel, "t"] = ov.t
+        notes.append(
+            f"{material} {ov.stage} {'global supply' if ov.source == 'GS' else 'EU sourcing'}: "
+            f"{ov.region} trade factor t {before:g} -> {ov.t:g}"
+        )
+    return out, notes
+
+
 def _resolve_material(name: str, materials: pd.Index) -> str:
     lookup = {str(m).lower(): str(m) for m in materials}
     key = name.lower()
@@ -621,12 +689,13 @@ def eu_assessment(
     assessment: str = "eu-2023",
     *,
     overrides: Sequence[ShareOverride] = (),
+    t_overrides: Sequence[TradeFactorOverride] = (),
     wgi: Mapping[str, float] | pd.Series | None = None,
     missing_wgi: float | None = None,
     cap: float | None = None,
     unallocated: Unallocated = "drop",
 ) -> EUAssessment:
-    """Load a shipped EU assessment, recompute it, and apply what-if share overrides.
+    """Load a shipped EU assessment, recompute it, and apply what-if share or t overrides.
 
     Examples
     --------
@@ -639,14 +708,16 @@ def eu_assessment(
     gov = inputs.wgi if wgi is None else pd.Series(wgi, dtype=float)
     baseline: pd.DataFrame | None = None
     notes: list[str] = []
-    if overrides:
+    if overrides or t_overrides:
         if inputs.supply.empty:
-            msg = f"{assessment} publishes no country shares, so shares cannot be overridden"
+            msg = f"{assessment} publishes no country shares, so they cannot be overridden"
             raise ChokepointError(msg)
         baseline, _ = assess_eu(
             inputs, wgi=gov, missing_wgi=missing_wgi, cap=cap, unallocated=unallocated
         )
         supply, notes = apply_share_overrides(inputs.supply, overrides, inputs.materials.index)
+        supply, t_notes = apply_t_overrides(supply, t_overrides, inputs.materials.index)
+        notes += t_notes
         inputs = replace(inputs, supply=supply)
     scores, stages = assess_eu(
         inputs, wgi=gov, missing_wgi=missing_wgi, cap=cap, unallocated=unallocated

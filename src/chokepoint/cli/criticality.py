@@ -18,6 +18,7 @@ from chokepoint.analysis.criticality import (
     EUAssessment,
     eu_assessment,
     parse_share_override,
+    parse_t_override,
 )
 from chokepoint.cli._errors import handle_errors
 from chokepoint.datasets.criticality_loader import available_assessments, load_wgi_table
@@ -275,6 +276,12 @@ def criticality(
         help="What-if share, MATERIAL:REGION:STAGE[:GS|EU]=SHARE, e.g. gallium:CHN:P=0.99; "
         "the other suppliers are rescaled so shares sum to 1 (repeatable).",
     ),
+    set_t: list[str] = typer.Option(
+        [],
+        "--set-t",
+        help="What-if trade factor, MATERIAL:REGION:STAGE[:GS|EU]=T, e.g. gallium:CHN:P=1.5 "
+        "for a new export restriction (repeatable).",
+    ),
     unallocated: str = typer.Option(
         "drop", "--unallocated", help="Unallocated end uses in EI: drop | renormalise."
     ),
@@ -305,10 +312,12 @@ def criticality(
             msg = f"--unallocated: expected 'drop' or 'renormalise', got {unallocated!r}"
             raise ChokepointError(msg)
         overrides = [parse_share_override(s) for s in set_share]
+        t_overrides = [parse_t_override(s) for s in set_t]
         wgi = load_wgi_table(wgi_file) if wgi_file is not None else None
         res = eu_assessment(
             assessment,
             overrides=overrides,
+            t_overrides=t_overrides,
             wgi=wgi,
             missing_wgi=missing_wgi,
             cap=cap,
