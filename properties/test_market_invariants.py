@@ -109,9 +109,10 @@ def test_invariants(preset: MarketPreset) -> None:
     st_out = res.output[:, :, inp.state_mask]
     st_cap = res.capacity[:, :, inp.state_mask]
     assert (st_out <= inp.max_util[:, :, None] * st_cap * (1 + 1e-9) + 1e-9).all()
-    # no negative cash without exit (in the same year)
-    neg = res.buffer < 0
-    assert not (neg & ~res.exited).any()
+    # no negative cash without exit (in the same year) for rivals; the state's producers never exit
+    neg = res.buffer[:, :, ~inp.state_mask] < 0
+    assert not (neg & ~res.exited[:, :, ~inp.state_mask]).any()
+    assert not res.exited[:, :, inp.state_mask].any()
     # prices positive and capped by the backstop
     for price in (res.price_domestic, res.price_foreign):
         assert (price > 0).all()

@@ -379,7 +379,7 @@ def run(inp: MarketInputs) -> MarketResult:
         wsum = weight_base.sum(axis=1, keepdims=True)
         weights = np.divide(weight_base, wsum, out=np.zeros_like(weight_base), where=wsum > 0)
         cap = cap + gap[:, None] * weights
-        buf = np.where(cap > 0, buf, np.maximum(buf, 0.0))  # no cash position without capacity
+        buf = np.where((cap > 0) | st, buf, np.maximum(buf, 0.0))  # no cash without capacity
 
         # 2. costs and offers (two tranches per producer: must-sell and the rest)
         trend = (1.0 + inp.cost_trend) ** t
@@ -453,8 +453,9 @@ def run(inp: MarketInputs) -> MarketResult:
         rec_t["cf"][:, t] = cl.cons_f
         rec_t["un"][:, t] = cl.unmet
 
-        # 5. exit: the buffer is exhausted
-        exit_now = (cap > 0) & (buf < 0)
+        # 5. exit: a rival's buffer is exhausted (the state's producers do not exit: their
+        #    uncovered losses accumulate as a negative buffer, i.e. debt to state banks)
+        exit_now = (cap > 0) & (buf < 0) & ~st
         exited[:, t, :] = exit_now
         cap = np.where(exit_now, 0.0, cap)
         buf = np.where(exit_now, 0.0, buf)

@@ -186,7 +186,8 @@ class Observation(_Strict):
 
     year: int
     metric: str
-    """``share:<REGION>``, ``output:<REGION>``, ``price:foreign``/``price:domestic`` (level) or
+    """``share:<REGION>``, ``output:<REGION>``, ``utilisation:<REGION>``, ``price:foreign`` /
+    ``price:domestic`` (level) or
     ``price_index:foreign``/``price_index:domestic`` (relative to ``base_year``)."""
     value: float
     source: str

@@ -24,6 +24,12 @@ def simulated_value(
         return float(res.shares()[0, t, regs.index(arg)]) if arg in regs else 0.0
     if kind == "output":
         return float(res.region_output()[0, t, regs.index(arg)]) if arg in regs else 0.0
+    if kind == "utilisation":
+        if arg not in regs:
+            return 0.0
+        sel = np.array([r == arg for r in res.inputs.producer_regions])
+        cap = float(res.capacity[0, t, sel].sum())
+        return float(res.output[0, t, sel].sum()) / cap if cap > 0 else 0.0
     if kind == "price":
         series = res.price_domestic[0] if arg == "domestic" else res.price_foreign[0]
         return float(series[t])
