@@ -59,3 +59,15 @@ def test_coercion_potential_json() -> None:
     assert {s["product"] for s in payload["dominated_stages"]} == {"ore", "refined"}
     east = next(r for r in payload["regions"] if r["region"] == "EAST")
     assert east["share_at_risk"] == pytest.approx(0.75)
+
+
+def test_chokepoints_json(tmp_path: Path) -> None:
+    plot = tmp_path / "rank.png"
+    result = runner.invoke(
+        app, ["chokepoints", "-d", "toy", "--top", "3", "--json", "--plot", str(plot)]
+    )
+    assert result.exit_code == 0, result.output
+    ranking = json.loads(result.stdout)["ranking"]
+    assert len(ranking) == 3
+    assert ranking[0]["world_value_lost_usd"] >= ranking[1]["world_value_lost_usd"]
+    assert plot.stat().st_size > 1000

@@ -156,3 +156,64 @@ def coercion_potential_command(
                 },
             )
         )
+
+
+def chokepoints(
+    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
+    threshold: float = typer.Option(
+        0.2, "--threshold", help="World share from which a (region, stage) is a candidate."
+    ),
+    days: int = typer.Option(90, "--days", help="Length of each candidate's total stop (days)."),
+    horizon: int = typer.Option(180, "--horizon", help="Days simulated."),
+    top: int = typer.Option(10, "--top", help="Rows to show (0 = all)."),
+    region: str | None = typer.Option(
+        None, "--region", "-r", help="Rank by the value lost in this region instead of the world."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write a bar chart of the ranking (PNG)."
+    ),
+) -> None:
+    """Rank (region, stage) chokepoints by the value of output a total stop destroys (one engine batch)."""
+    with handle_errors():
+        from chokepoint.analysis.ranking import rank_chokepoints
+
+        net = _net(dataset)
+        with console.status(f"simulating every candidate stop ({days} days) as one batch"):
+            table = rank_chokepoints(
+                net,
+                share_threshold=threshold,
+                stop_days=days,
+                horizon_days=horizon,
+                focus_region=region,
+            )
+        if top:
+            table = table.head(top)
+        if plot is not None:
+            from chokepoint.report.analysis_plots import ranking_bars
+
+            ranking_bars(table, path=plot)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "dataset": dataset,
+                        "stop_days": days,
+                        "horizon_days": horizon,
+                        "ranking": _records(table),
+                    }
+                )
+            )
+            return
+        console.print(
+            _table(
+                table,
+                f"Chokepoints ranked by value lost{' in ' + region if region else ''} ({days}-day stop, {horizon}-day horizon)",
+                {
+                    "share": ".0%",
+                    "world_value_lost_usd": ",.3g",
+                    "hardest_hit_value_lost_usd": ",.3g",
+                    "focus_value_lost_usd": ",.3g",
+                },
+            )
+        )

@@ -46,6 +46,11 @@ def _register() -> None:
     from chokepoint.cli import data
 
     app.add_typer(data.app, name="data")
+    from chokepoint.cli import analyse
+
+    app.command("exposure")(analyse.exposure)
+    app.command("coercion-potential")(analyse.coercion_potential_command)
+    app.command("chokepoints")(analyse.chokepoints)
     from chokepoint.cli import market
 
     app.add_typer(market.app, name="market")

@@ -45,3 +45,23 @@ def value_at_risk_bars(table: pd.DataFrame, *, actor: str, path: str | Path) -> 
     fig.savefig(out, dpi=120)
     plt.close(fig)
     return out
+
+
+def ranking_bars(table: pd.DataFrame, *, path: str | Path) -> Path:
+    """Horizontal bars of world value lost per (region, stage) candidate (billion USD)."""
+    column = (
+        "focus_value_lost_usd"
+        if "focus_value_lost_usd" in table.columns
+        else "world_value_lost_usd"
+    )
+    data = table.iloc[::-1]
+    labels = data["region"].astype(str) + " / " + data["product"].astype(str)
+    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.35 * len(data) + 1.5)))
+    ax.barh(labels, data[column] / 1e9, color="#2166ac")
+    ax.set_xlabel("value of output lost, billion USD")
+    ax.set_title("Chokepoints ranked by simulated damage")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
