@@ -188,8 +188,7 @@ def production_capacity(x0: FloatArray, delta: FloatArray, alpha: FloatArray) ->
     return x0[:, None] * (1.0 - delta) * alpha
 
 
-@numba.njit(parallel=True, cache=True)  # type: ignore[misc]
-def _input_limited(
+def _input_limited_py(
     pair_indptr: IntArray, stock: FloatArray, req: FloatArray, x_opt: FloatArray
 ) -> FloatArray:  # pragma: no cover - compiled
     n, s_count = x_opt.shape
@@ -205,6 +204,13 @@ def _input_limited(
     return out
 
 
+_input_limited = numba.njit(cache=True)(_input_limited_py)
+_input_limited_par = numba.njit(parallel=True, cache=True)(_input_limited_py)
+
+PARALLEL_WORK = 2_000_000
+"""Above this many inner iterations a kernel runs on all cores (below, thread start-up dominates)."""
+
+
 def production(
     x_opt: FloatArray, stock: FloatArray, requirement: FloatArray, pair_indptr: IntArray
 ) -> FloatArray:
@@ -213,13 +219,13 @@ def production(
     ``requirement`` = ψ s_k a_k (0 for a pair that never constrains).  (n, S), (m, S), (m,) -> (n, S).
     Equals BoARIO's min_k x^opt · min(1, I_k / (ψ s_k a_k x^opt)).
     """
-    return _input_limited(  # type: ignore[no-any-return]
+    kernel = _input_limited_par if stock.size > PARALLEL_WORK else _input_limited
+    return kernel(  # type: ignore[no-any-return]
         pair_indptr, np.ascontiguousarray(stock), requirement, np.ascontiguousarray(x_opt)
     )
 
 
-@numba.njit(parallel=True, cache=True)  # type: ignore[misc]
-def _csr_times(
+def _csr_times_py(
     indptr: npt.NDArray[np.int32], indices: npt.NDArray[np.int32], data: FloatArray, x: FloatArray
 ) -> FloatArray:  # pragma: no cover - compiled
     rows = len(indptr) - 1
@@ -234,9 +240,14 @@ def _csr_times(
     return out
 
 
+_csr_times = numba.njit(cache=True)(_csr_times_py)
+_csr_times_par = numba.njit(parallel=True, cache=True)(_csr_times_py)
+
+
 def sparse_times(matrix: sp.csr_array, x: FloatArray) -> FloatArray:
     """M x for a CSR matrix and a dense (cols, S) block, parallel over rows.  -> (rows, S)."""
-    return _csr_times(  # type: ignore[no-any-return]
+    kernel = _csr_times_par if matrix.nnz * x.shape[1] > PARALLEL_WORK else _csr_times
+    return kernel(  # type: ignore[no-any-return]
         matrix.indptr, matrix.indices, matrix.data, np.ascontiguousarray(x)
     )
 
@@ -552,49 +563,13 @@ def simulate_ario(
 
     orders = ratio * sparse_times(an.by_supplier, g)
     for day in range(horizon):
-        # 1. events: capacity loss Δ and rebuilding demand
-        lost = np.zeros((n, size))
-        arb = np.zeros((n, size))
-        rebuilding = np.zeros(size, dtype=bool)
-        for ev in evs:
-            if ev.spec.kind == "capacity":
-                v = _capacity_lost(ev, day, p, n)
-                if v is not None:
-                    np.maximum(arb, v, out=arb)
-                continue
-            if ev.spec.rebuild:
-                if (
-                    day >= ev.spec.occurrence
-                    and ev.remaining is not None
-                    and ev.finished is not None
-                ):
-                    alive = ~ev.finished
-                    if day < ev.spec.occurrence + ev.spec.duration:
-                        dmg = ev.impact
-                    else:
-                        dmg = (
-                            _remaining_damage(ev, ev.impact.shape[0])
-                            if day > ev.spec.occurrence + ev.spec.duration
-                            else ev.impact
-                        )
-                        rebuilding |= alive
-                    part = np.zeros((n, size))
-                    np.add.at(part, ev.nodes, dmg * alive)
-                    lost += part
-                continue
-            v = _capital_lost(ev, day, p, n)
-            if v is not None:
-                lost += v
-        delta = np.maximum(_div(lost, an.capital[:, None]), arb)
+        # 1. events: capacity loss Δ and (re)filled rebuilding demand
+        delta, rebuilding = _capacity_loss(evs, day, p, an, size)
         if rebuilding.any():
             reb_ever = True
-            fresh = np.zeros((n, size))
-            for ev in evs:
-                if ev.remaining is not None and ev.reb_src is not None and ev.finished is not None:
-                    tau = ev.spec.rebuild_tau or p.rebuild_tau
-                    if day >= ev.spec.occurrence + ev.spec.duration:
-                        np.add.at(fresh, ev.reb_src, ev.remaining * (~ev.finished) / tau)
-            reb_demand = np.where(rebuilding[None, :], fresh, reb_demand)
+            reb_demand = np.where(
+                rebuilding[None, :], _rebuilding_demand(evs, day, p, n), reb_demand
+            )
         demand = orders + fd + reb_demand
 
         # 2. overproduction from the gap between demand and last production
@@ -619,24 +594,7 @@ def simulate_ario(
         served_reb = reb_demand * phi
         if reb_ever:
             reb_demand = reb_demand - served_reb
-            for ev in evs:
-                if (
-                    ev.remaining is not None
-                    and ev.reb_src is not None
-                    and ev.finished is not None
-                    and day >= ev.spec.occurrence + ev.spec.duration
-                ):
-                    got = (
-                        ev.remaining
-                        * (~ev.finished)
-                        / (ev.spec.rebuild_tau or p.rebuild_tau)
-                        * phi[ev.reb_src]
-                    )
-                    rest = ev.remaining - got
-                    if p.compat:
-                        rest = np.round(rest, _precision(p))
-                    ev.remaining = np.maximum(rest, 0.0)
-                    ev.finished |= ~ev.remaining.any(axis=0)
+            _receive_rebuilding(evs, day, p, phi)
 
         out_x[:, day, :] = x.T
         out_cap[:, day, :] = cap.T
@@ -690,6 +648,72 @@ def simulate_ario(
         },
     )
     return ds
+
+
+def _rebuilding(ev: _Event, day: int) -> bool:
+    """Whether a rebuilding event has reached its rebuilding phase (day ≥ o + d)."""
+    return ev.remaining is not None and day >= ev.spec.occurrence + ev.spec.duration
+
+
+def _capacity_loss(
+    evs: Sequence[_Event], day: int, p: ArioParams, an: ArioNet, size: int
+) -> tuple[FloatArray, BoolArray]:
+    """Δ_n(t) = max(Σ_events lost_n / K_n, max_events capacity share), and which scenarios rebuild.
+
+    A rebuilding event's damage is its initial damage until day o + d, then its remaining
+    rebuilding demand / f (0 once rebuilt).  -> (n, S), (S,).
+    """
+    n = len(an.x0)
+    lost = np.zeros((n, size))
+    share = np.zeros((n, size))
+    rebuilding = np.zeros(size, dtype=bool)
+    for ev in evs:
+        if ev.spec.kind == "capacity":
+            v = _capacity_lost(ev, day, p, n)
+            if v is not None:
+                np.maximum(share, v, out=share)
+        elif ev.remaining is not None and ev.finished is not None:
+            if day < ev.spec.occurrence:
+                continue
+            alive = ~ev.finished
+            later = day > ev.spec.occurrence + ev.spec.duration
+            dmg = _remaining_damage(ev, len(ev.nodes)) if later else ev.impact
+            if _rebuilding(ev, day):
+                rebuilding |= alive
+            np.add.at(lost, ev.nodes, dmg * alive)
+        else:
+            v = _capital_lost(ev, day, p, n)
+            if v is not None:
+                lost += v
+    return np.maximum(_div(lost, an.capital[:, None]), share), rebuilding
+
+
+def _rebuilding_demand(evs: Sequence[_Event], day: int, p: ArioParams, n: int) -> FloatArray:
+    """R_u = Σ_events Σ_{entries of u} remaining / τ_REBUILD over rebuilding events.  -> (n, S)."""
+    out: FloatArray | None = None
+    for ev in evs:
+        if _rebuilding(ev, day):
+            assert ev.remaining is not None and ev.finished is not None and ev.reb_src is not None
+            if out is None:
+                out = np.zeros((n, ev.remaining.shape[1]))
+            tau = ev.spec.rebuild_tau or p.rebuild_tau
+            np.add.at(out, ev.reb_src, ev.remaining * (~ev.finished) / tau)
+    assert out is not None
+    return out
+
+
+def _receive_rebuilding(evs: Sequence[_Event], day: int, p: ArioParams, phi: FloatArray) -> None:
+    """remaining ← max(round(remaining − φ_u remaining / τ_REBUILD), 0); rebuilt when all are 0."""
+    for ev in evs:
+        if _rebuilding(ev, day):
+            assert ev.remaining is not None and ev.finished is not None and ev.reb_src is not None
+            tau = ev.spec.rebuild_tau or p.rebuild_tau
+            got = ev.remaining * (~ev.finished) / tau * phi[ev.reb_src]
+            rest = ev.remaining - got
+            if p.compat:
+                rest = np.round(rest, _precision(p))
+            ev.remaining = np.maximum(rest, 0.0)
+            ev.finished |= ~ev.remaining.any(axis=0)
 
 
 def _remaining_damage(ev: _Event, k: int) -> FloatArray:
