@@ -125,7 +125,12 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[P
 def parse_yaml(text: str, file: str) -> Any:
     """Parse YAML ``text`` into plain containers that remember their lines (:class:`LDict`)."""
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        message = f"invalid YAML: character #x{exc.character:04x} is not allowed"
+        raise InputError(f"scenario file {file}", [Problem(f"{file}:{line}", message)]) from None
     try:
         node = loader.get_single_node()  # type: ignore[no-untyped-call]
         data = None if node is None else _build(node, loader, file, problems)
@@ -136,7 +141,8 @@ def parse_yaml(text: str, file: str) -> Any:
         raise InputError(
             f"scenario file {file}", [Problem(f"{file}:{line}", f"invalid YAML: {what}")]
         ) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        # constructor errors without a mark (e.g. an out-of-range date, an unhashable key)
         raise InputError(
             f"scenario file {file}", [Problem(f"{file}:1", f"invalid YAML: {exc}")]
         ) from None
@@ -398,7 +404,7 @@ def _read_composed(path: Path, chain: tuple[Path, ...]) -> Any:
             [
                 Problem(
                     f"{label}:1",
-                    f"(top level): expected a mapping of fields, got {type(data).__name__}",
+                    f"(top level): expected a mapping of fields, got {_kind(data)}",
                 )
             ],
         )
@@ -449,6 +455,12 @@ def _compose(data: Any, folder: Path | None, chain: tuple[Path, ...]) -> Any:
             )
         merged = _merge_tracked(merged, overrides)
     return merged
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
 
 
 def _label(path: Path) -> str:

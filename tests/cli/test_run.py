@@ -1,0 +1,123 @@
+"""CLI: run a preset, report a run, validate scenarios (toy dataset; the store is a temp file)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chokepoint.cli.app import app
+
+runner = CliRunner()
+
+KEYS = {"scenario", "dataset", "horizon_days", "scenarios", "metrics", "assumptions", "sources"}
+METRICS = {
+    "time_to_pain",
+    "output_lost",
+    "unmet_final_demand",
+    "exports_monthly",
+    "prices",
+    "recovery_day",
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    out = tmp_path_factory.mktemp("run") / "toy"
+    result = runner.invoke(app, ["run", "toy-licensing", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_run_json_has_the_section_12_keys(run_dir: tuple[Path, dict[str, object]]) -> None:
+    out, summary = run_dir
+    assert set(summary) >= KEYS
+    assert (
+        summary["scenario"],
+        summary["dataset"],
+        summary["horizon_days"],
+        summary["scenarios"],
+    ) == (
+        "toy-licensing",
+        "toy@1.0",
+        120,
+        1,
+    )
+    metrics = summary["metrics"]
+    assert isinstance(metrics, dict) and set(metrics) >= METRICS
+    # Northland's refiners lose their export orders while licences are processed (days 5..34)
+    pain = {(r["region"], r["product"]): r["day"] for r in metrics["time_to_pain"]}
+    assert pain[("NORTH", "refined")] is not None and 5 <= pain[("NORTH", "refined")] <= 6
+    lost = {(r["region"], r["product"]): r["units"] for r in metrics["output_lost"]}
+    assert lost[("NORTH", "refined")] > 0
+    for name in ("results.nc", "summary.json", "scenario.yaml", "run.json"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "summary.json").read_text()) == summary
+
+
+def test_run_prints_tables_and_records_the_run(tmp_path: Path) -> None:
+    from chokepoint.store import open_store
+
+    result = runner.invoke(app, ["run", "toy-licensing", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for title in ("Hardest-hit region-industries", "Time to pain", "Prices"):
+        assert title in result.stdout
+    assert "NORTH" in result.stdout and "recorded in the store" in result.stdout
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    with open_store() as store:
+        assert store.get_run(meta["run_id"])["scenario"] == "toy-licensing"
+
+
+def test_report_is_self_contained(run_dir: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+    out, _ = run_dir
+    html_path = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(out), "--html", str(html_path)])
+    assert result.exit_code == 0, result.output
+    html = html_path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "toy-licensing" in html and "Time to pain" in html
+    assert (
+        len(re.findall(r'src="data:image/png;base64,', html)) == 4
+    )  # output, inventories, prices, chain
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", html, flags=re.IGNORECASE)
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", html)
+
+
+def test_report_of_a_folder_without_a_run_fails_cleanly(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path), "--html", str(tmp_path / "x.html")])
+    assert result.exit_code == 2
+    assert "no run in" in result.stderr
+
+
+def test_bad_scenario_fails_with_file_line_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text(
+        "name: bad\ndataset: toy\ninstruments:\n  ban:\n    type: export_ban\n    actor: NORTH\n"
+        "    products: [refind]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["run", "bad.yaml", "--json"])
+    assert result.exit_code == 2
+    assert (
+        "bad.yaml:7 | instruments.ban.products[0]: unknown product 'refind'; did you mean 'refined'?"
+        in result.stderr
+    )
+    assert "Traceback" not in result.output
+
+
+def test_scenario_validate_schema_and_presets(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["scenario", "validate", "toy-licensing", "--json"])
+    assert ok.exit_code == 0, ok.output
+    info = json.loads(ok.stdout)
+    assert info["valid"] and info["instruments"] == ["licence", "release"] and info["rules"] == 3
+    schema = json.loads(runner.invoke(app, ["scenario", "schema"]).stdout)
+    assert schema["title"] == "Chokepoint scenario"
+    presets = json.loads(runner.invoke(app, ["scenario", "presets", "--json"]).stdout)
+    assert "rare-earth-licensing-2025" in {p["name"] for p in presets}
+    missing = runner.invoke(app, ["scenario", "validate", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "no scenario file or preset" in missing.stderr
