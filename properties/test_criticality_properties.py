@@ -7,7 +7,11 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chokepoint.analysis.concentration import concentration, governance_weighted_hhi
+from chokepoint.analysis.concentration import (
+    concentration,
+    governance_weighted_hhi,
+    import_concentration,
+)
 from chokepoint.analysis.criticality import (
     ShareOverride,
     apply_share_overrides,
@@ -16,7 +20,7 @@ from chokepoint.analysis.criticality import (
     supply_risk,
 )
 
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=40, deadline=None)
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 hhi_w = st.floats(0.0, 10.0, allow_nan=False)
@@ -165,3 +169,28 @@ def test_ei_within_zero_and_ten(a: list[float], si: float) -> None:
     va = pd.Series(np.linspace(100.0, 500.0, len(a)), index=sectors)
     ei = economic_importance(end_uses, va, pd.Series({"m": si}))["ei"].iloc[0]
     assert -1e-12 <= ei <= 10.0 * si + 1e-9
+
+
+@FAST
+@given(
+    st.lists(st.floats(0.0, 100.0), min_size=1, max_size=6),
+    st.floats(0.0, 200.0),
+    st.floats(0.0, 50.0),
+)
+def test_import_concentration_bounds(flows: list[float], prod: float, exports: float) -> None:
+    n = len(flows)
+    trade = pd.DataFrame(
+        {
+            "importer": ["A"] * n + ["B"],
+            "exporter": [f"X{i}" for i in range(n)] + ["A"],
+            "product": ["p"] * (n + 1),
+            "value": [*flows, exports],
+        }
+    )
+    production = pd.DataFrame({"region": ["A"], "product": ["p"], "value": [prod]})
+    out = import_concentration(trade, production=production).loc[("A", "p")]
+    ir = out["import_reliance"]
+    assert np.isnan(ir) or 0.0 <= ir <= 1.0
+    if sum(flows) > 0:
+        assert 1.0 / n - 1e-12 <= out["hhi"] <= 1.0 + 1e-12
+        assert np.isclose(out["imports"], sum(flows))
