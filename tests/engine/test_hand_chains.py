@@ -57,8 +57,8 @@ def test_stockpile_release_delays_the_stop_by_its_size_in_days() -> None:
 def test_alternative_supplier_after_qualification_limits_the_loss() -> None:
     # B may buy from Z/a (capacity 1000, spare 990) 40 days after its first shortfall (day 0).
     # Instant switch (adaptation speed 1) and one-day gap closing (T_r = 1) keep the arithmetic
-    # short: end of day 40 the shares move to Z/a; day 41 B orders its whole gap, target 300 +
-    # pipeline 5 x 10 = 350 (stock 0, nothing in transit, expected use 0); it arrives on day 46
+    # short: end of day 40 the shares move to Z/a; day 41 B orders its planned use 10 plus its
+    # whole gap, target 300 + pipeline 5 x 10 = 350 (stock 0, nothing in transit); it arrives on day 46
     # (the alternative ships with the longest current lead time, 5 days). B is idle on days 35-45
     # (11 days, 110 units lost) and back at 10/day from day 46, stock never empty again.
     net = chain(alt_days=40)
@@ -73,9 +73,9 @@ def test_alternative_supplier_after_qualification_limits_the_loss() -> None:
     np.testing.assert_allclose(b[46:], 10.0, rtol=1e-9)
     lost = ds.cp.output_lost(by="node").set_index("node").loc["Y/b", "units"]
     assert abs(lost - 110.0) < 1e-6
-    # the alternative's exports (Z -> Y) jump on day 41 by B's 350-unit order
+    # the alternative's exports (Z -> Y) jump on day 41 by B's 360-unit order
     ex = ds["exports"].sel(node="Z/a").values[0]
-    np.testing.assert_allclose(ex[41], 350.0, rtol=1e-9)
+    np.testing.assert_allclose(ex[41], 360.0, rtol=1e-9)
     # without the alternative, B loses 10/day from day 35 to the end
     ds0 = cp.simulate(chain(), ScenarioBatch("ban", H, ["m"], rules=[_ban()]), params)
     assert ds0.cp.output_lost(by="node").set_index("node").loc["Y/b", "units"] == (H - 35) * 10

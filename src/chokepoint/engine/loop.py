@@ -101,6 +101,7 @@ def run_chunk(
     use0 = net.pair_use
     target0 = net.stock_target_days * use0
     base_out = net.output
+    use_per_unit = K._div(use0, net.output[net.pair_node])  # ū_k / x̄_n
 
     # Baseline utilisation of each market's sellers (for the stranded-supply side of prices).
     stock0 = st.stock[:1] + st.ring[:1, 0, :]
@@ -182,7 +183,12 @@ def run_chunk(
             b_input = np.zeros((0,), dtype=np.int64)
 
         # 7. next orders
-        st.expected_use += params.order_smoothing * (use - st.expected_use)
+        if params.order_basis == "demand":
+            planned = np.minimum(cap, servable)[:, net.pair_node] * use_per_unit
+            basis = planned * req if req is not None else planned
+        else:
+            basis = use
+        st.expected_use += params.order_smoothing * (basis - st.expected_use)
         tfac = rs.factor("target_factor", day, size, net.m, ft)
         target = target0 * tfac if tfac is not None else target0[None, :]
         st.orders = K.next_orders(

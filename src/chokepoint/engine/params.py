@@ -25,10 +25,15 @@ class EngineParams:
     inventory_restoration_days
         T_r: days over which a buyer closes its inventory gap (target − stock − in transit); orders
         are ``E_k + gap_k / T_r``. Default 60 days, BoARIO ``ARIOPsiModel.inventory_restoration_tau``.
+    order_basis
+        What expected input use E_k follows: ``"demand"`` — the use of the output the node plans,
+        min(K_n(t), O_n), at baseline input per unit ū_k / x̄_n (a plant idled for lack of inputs
+        still orders for its planned rate); ``"production"`` — the last day's actual use, ARIO's
+        order rule (Hallegatte 2008; BoARIO ``calc_orders``), under which an idled plant orders only
+        its inventory gap and restarts slowly. *Assumption*: ``"demand"`` by default.
     order_smoothing
-        λ in ``E_k ← E_k + λ (use_k − E_k)``, the weight of the last day's input use in expected use.
-        1.0 = ARIO (orders follow the last day's production, Hallegatte 2008). *Assumption*: we keep
-        1.0 so that the model reduces to ARIO's order rule.
+        λ in ``E_k ← E_k + λ (use*_k − E_k)``, the weight of the latest day in expected use.
+        1.0 = no smoothing, as ARIO (Hallegatte 2008). *Assumption*: 1.0.
     overproduction_base
         α^b, the overproduction factor at rest (1.0; Hallegatte 2008, BoARIO ``alpha_base``).
     overproduction_max
@@ -71,6 +76,7 @@ class EngineParams:
     """
 
     inventory_restoration_days: float = 60.0
+    order_basis: Literal["demand", "production"] = "demand"
     order_smoothing: float = 1.0
     overproduction_base: float = 1.0
     overproduction_max: float = 1.25
@@ -107,6 +113,8 @@ class EngineParams:
             problems.append("pipeline_max_days must be >= 1")
         if self.scenario_chunk < 0:
             problems.append("scenario_chunk must be >= 0")
+        if self.order_basis not in ("demand", "production"):
+            problems.append("order_basis must be 'demand' or 'production'")
         if self.rationing != "proportional":
             problems.append("rationing must be 'proportional'")
         if self.dtype not in ("float64", "float32"):
@@ -119,9 +127,25 @@ class EngineParams:
         """The parameters as a plain dict (for provenance attrs)."""
         return asdict(self)
 
+    def sources(self) -> list[str]:
+        """Citations behind the sourced defaults."""
+        return [
+            "Hallegatte, S. (2008). An adaptive regional input-output model and its application to "
+            "the assessment of the economic cost of Katrina. Risk Analysis 28(3), 779-799 "
+            "(overproduction α^max = 1.25, τ_α = 365 days).",
+            "BoARIO (Juhel, S.), ARIO model implementation: ARIOBaseModel alpha_base/alpha_max/"
+            "alpha_tau defaults and ARIOPsiModel inventory_restoration_tau = 60 days.",
+        ]
+
     def assumptions(self) -> list[str]:
         """The defaults that are assumptions rather than sourced figures, as readable sentences."""
+        basis = (
+            "planned output min(K, O) (assumption: idled plants keep ordering for their plan)"
+            if self.order_basis == "demand"
+            else "last day's production (ARIO order rule)"
+        )
         return [
+            f"Orders follow expected input use of the {basis}.",
             f"Sourcing shares move {self.adaptation_speed:.3g} of the way to their target per day "
             "(assumption: re-sourcing among approved suppliers takes about a month).",
             f"Scarcity price index uses a short-run demand elasticity of {self.price_elasticity:g} "

@@ -120,7 +120,7 @@ def to_dataset(
         "actors": json.dumps(list(batch.actors)),
         "products": json.dumps(products.tolist()),
         "assumptions": json.dumps(list(batch.assumptions) + params.assumptions()),
-        "sources": json.dumps(list(batch.sources) + _dataset_sources(meta)),
+        "sources": json.dumps(list(batch.sources) + _dataset_sources(meta) + params.sources()),
         "engine_params": json.dumps(params.as_dict()),
     }
     return ds

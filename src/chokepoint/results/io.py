@@ -1,0 +1,119 @@
+"""Save and load results: netCDF (one file) and Parquet (a directory of tidy tables).
+
+netCDF is written with the engine xarray finds (SciPy's netCDF3 writer is always there), so 64-bit
+integers are stored as 32-bit and restored on load. The Parquet form is a directory with one long
+table per dimension group — ``node.parquet`` (member, day, node, variables...), ``final.parquet``,
+``market.parquet`` — and ``static.parquet`` (per-node baselines and labels); the Dataset's attrs travel
+as JSON in the Parquet metadata of ``node.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xarray as xr
+
+_ATTRS_KEY = b"chokepoint_attrs"
+_DIMS = {
+    "node": ("member", "day", "node"),
+    "final": ("member", "day", "final"),
+    "market": ("member", "day", "market"),
+}
+
+
+def to_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to a netCDF file (int64 -> int32, strings as text)."""
+    path = Path(path)
+    out = ds.copy()
+    for name in list(out.variables):
+        var = out[name]
+        if var.dtype == np.int64:
+            out[name] = var.astype(np.int32)
+        elif var.dtype == object:
+            out[name] = var.astype(str)
+    out.to_netcdf(path)
+    return path
+
+
+def from_netcdf(path: str | Path) -> xr.Dataset:
+    """Read a results Dataset written by :func:`to_netcdf` (fully loaded into memory)."""
+    with xr.open_dataset(Path(path)) as ds:
+        loaded = ds.load()
+    for name in ("day", "final", "market", "node_count"):
+        if name in loaded.variables:
+            loaded[name] = loaded[name].astype(np.int64)
+    for name in ("node", "member", "region", "product", "firm"):
+        if name in loaded.variables and loaded[name].dtype.kind in "SO":
+            loaded[name] = loaded[name].astype(str)
+    return loaded
+
+
+def to_parquet(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` as a directory of Parquet tables (see module docstring)."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    for group, dims in _DIMS.items():
+        names = [v for v in ds.data_vars if ds[v].dims == dims]
+        if not names:
+            continue
+        frame = ds[names].to_dataframe().reset_index()
+        keep = [*dims, *names]
+        frame = frame[[c for c in keep if c in frame.columns]]
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if group == "node":
+            meta = dict(table.schema.metadata or {})
+            meta[_ATTRS_KEY] = json.dumps(ds.attrs, default=str).encode()
+            table = table.replace_schema_metadata(meta)
+        pq.write_table(table, root / f"{group}.parquet")
+    static = [v for v in ds.data_vars if ds[v].dims in (("node",), ("final",))]
+    for dim in ("node", "final"):
+        names = [v for v in static if ds[v].dims == (dim,)]
+        coords = [c for c in ds.coords if ds[c].dims == (dim,) and c != dim]
+        frame = ds[names].reset_coords()[[*coords, *names]].to_dataframe().reset_index()
+        pq.write_table(
+            pa.Table.from_pandas(frame, preserve_index=False), root / f"{dim}_static.parquet"
+        )
+    coords = [c for c in ds.coords if ds[c].dims == ("market",) and c != "market"]
+    pq.write_table(
+        pa.Table.from_pandas(ds[coords].to_dataframe().reset_index(), preserve_index=False),
+        root / "market_static.parquet",
+    )
+    return root
+
+
+def from_parquet(path: str | Path) -> xr.Dataset:
+    """Read a results directory written by :func:`to_parquet` back into a Dataset."""
+    root = Path(path)
+    node_table = pq.read_table(root / "node.parquet")
+    attrs = json.loads((node_table.schema.metadata or {}).get(_ATTRS_KEY, b"{}"))
+    parts = []
+    for group, dims in _DIMS.items():
+        file = root / f"{group}.parquet"
+        if not file.exists():
+            continue
+        frame = (node_table if group == "node" else pq.read_table(file)).to_pandas()
+        parts.append(xr.Dataset.from_dataframe(frame.set_index(list(dims))))
+    for dim in ("node", "final", "market"):
+        frame = pq.read_table(root / f"{dim}_static.parquet").to_pandas().set_index(dim)
+        static = xr.Dataset.from_dataframe(frame)
+        coord_names = [
+            c for c in static.data_vars if static[c].dtype == object or c in _coord_names(dim)
+        ]
+        parts.append(static.set_coords(coord_names))
+    ds = xr.merge(parts, combine_attrs="drop_conflicts")
+    ds.attrs = attrs
+    order = list(pd.unique(node_table.column("member").to_pandas()))
+    return ds.sel(member=order)
+
+
+def _coord_names(dim: str) -> tuple[str, ...]:
+    return {
+        "node": ("region", "product", "firm"),
+        "final": ("final_supplier", "final_region", "final_product"),
+        "market": ("market_region", "market_product"),
+    }[dim]
