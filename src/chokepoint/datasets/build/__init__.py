@@ -1,0 +1,1 @@
+"""Builders of the embedded datasets from curated source tables (run as modules)."""
