@@ -249,3 +249,19 @@ def test_dependency_year_and_losses() -> None:
     assert res.dependency_year() == [2002]
     # R's cumulative losses: 0.03 + 0.03 (exit year) = 0.06
     assert res.rival_losses()[0, -1] == pytest.approx(0.06)
+
+
+def test_import_wedge_when_the_state_imports() -> None:
+    # S 10 @ 4, R 200 @ 6, mu = 1. The state imports: rivals' offers into it cost 12, and in
+    # domestic-price units demand is A_d P^-0.5 + A_f (1 + mu)^0.5 P^-0.5 = 458.07 P^-0.5 with
+    # A_d = A_f = 60 sqrt(10) = 189.74. D(12) = 132.2 lies on R's step: P_d = 12, P_f = 6.
+    # Imports = D_d(12) - 10 = 189.74 / sqrt(12) - 10 = 44.77; wedge revenue 1 x 6 x 44.77 x 0.001.
+    rival = {"name": "R", "region": "USA", "capacity": 200.0, "cash_cost": 6.0, "buffer": 10.0}
+    pol = [{"start": 2000, "end": 2010, "import_tariff": 1.0}]
+    res = run(compile_preset(make([{**STATE, "capacity": 10.0}, rival], pol)))
+    assert res.price_domestic[0, 0] == pytest.approx(12.0)
+    assert res.price_foreign[0, 0] == pytest.approx(6.0)
+    imports = 60 * np.sqrt(10) / np.sqrt(12) - 10
+    assert res.exports[0, 0] == pytest.approx(-imports)
+    assert res.output[0, 0, 1] == pytest.approx(60 * np.sqrt(10) / np.sqrt(6) + imports)
+    assert res.tax_revenue[0, 0] == pytest.approx(6 * imports * 0.001)

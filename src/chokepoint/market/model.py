@@ -18,6 +18,7 @@ s, lambda               ``subsidy``,          per-unit subsidy and loss coverage
 u_min, u_max            ``min_util``,         must-sell share and output-discipline cap
                         ``max_util``
 Q, tau                  ``quota``, ``tax``    export quota and ad-valorem export tax
+mu                      ``tariff``            wedge on rivals' sales into the state
 ======================  ====================  =========================================
 
 The year loop is the only Python loop; every step inside it works on whole (B, P) arrays.
@@ -73,6 +74,7 @@ class MarketInputs:
     max_growth: FloatArray  # (B, T), inf = no limit on the state's yearly capacity growth
     quota: FloatArray  # (B, T), inf = none
     tax: FloatArray  # (B, T)
+    tariff: FloatArray  # (B, T) wedge mu on rivals' sales into the state
     ban_lead: IntArray  # (B, T)
     retire: FloatArray  # (B, T)
     discipline: BoolArray  # (B, T)
@@ -115,7 +117,7 @@ class MarketResult:
     unmet: FloatArray
     state_subsidy: FloatArray  # (B, T) USD m: per-unit subsidy + loss coverage
     other_support: FloatArray  # (B, T) USD m paid to non-state producers
-    tax_revenue: FloatArray  # (B, T) USD m
+    tax_revenue: FloatArray  # (B, T) USD m: export tax plus import wedge
     exited: BoolArray  # (B, T, P) exit in year t
     entered: BoolArray  # (B, T, P) (re-)entry (first output) in year t
     decided: BoolArray  # (B, T, P) build decision in year t
@@ -278,6 +280,7 @@ def clear_two_markets(
     tax: FloatArray,
     quota: FloatArray,
     backstop: FloatArray,
+    tariff: FloatArray | None = None,
 ) -> Cleared:
     """Clear the domestic (state) and foreign markets linked by the state's net exports X.
 
@@ -285,8 +288,9 @@ def clear_two_markets(
     A_f P^-eps + A_d (1 + tau)^eps P^-eps, so that P_d = P_f / (1 + tau). If the implied exports
     X = q_state - D_d(P_d) exceed the quota Q, the markets clear separately with X = Q (extra
     domestic demand +Q, extra foreign supply Q at any price). If X < 0, the state imports:
-    one integrated market without tax (P_d = P_f, X < 0); if neither regime is consistent the
-    two markets clear in autarky (X = 0).
+    one integrated market where rivals' offers into the state are lifted by (1 + mu) and
+    P_d = (1 + mu) P_f (X < 0); if neither regime is consistent the two markets clear in
+    autarky (X = 0).
 
     Shapes: offer, cap, is_state (B, N) tranches; the rest (B,). Output is per tranche.
     """
@@ -299,8 +303,12 @@ def clear_two_markets(
     pd_i = p_i / lift
     cons_d_i = demand(pd_i[:, None], scale_d[:, None], eps[:, None], zero[:, None])[:, 0]
     xs_i = np.where(is_state, q_i, 0.0).sum(axis=1) - cons_d_i
-    # integrated, importing (rivals sell into the state; no tax on imports)
-    p_m, q_m, un_m = clear_market(offer, cap, scale_f + scale_d, eps, zero, backstop)
+    # integrated, importing (rivals' offers lifted by the import wedge, prices in P_d units)
+    mu = zero if tariff is None else tariff
+    lift_m = 1.0 + mu
+    off_m = np.where(is_state, offer, offer * lift_m[:, None])
+    scale_m = scale_d + scale_f * lift_m**eps
+    p_m, q_m, un_m = clear_market(off_m, cap, scale_m, eps, zero, backstop)
     cons_d_m = demand(p_m[:, None], scale_d[:, None], eps[:, None], zero[:, None])[:, 0]
     xs_m = np.where(is_state, q_m, 0.0).sum(axis=1) - cons_d_m
     # quota-bound
@@ -323,7 +331,7 @@ def clear_two_markets(
         return np.asarray(np.where(sel[0], a, np.where(sel[1], b_, np.where(sel[2], c, d))))
 
     price_d = pick(p_dq, pd_i, p_m, p_da)
-    price_f = pick(p_fq, p_i, p_m, p_fa)
+    price_f = pick(p_fq, p_i, p_m / lift_m, p_fa)
     out = pick(q_dq + q_fq, q_i, q_m, q_da + q_fa)
     exports = pick(q_fin, np.maximum(xs_i, 0.0), xs_m, np.zeros_like(xs_i))
     q_state = np.where(is_state, out, 0.0).sum(axis=1)
@@ -415,12 +423,14 @@ def run(inp: MarketInputs) -> MarketResult:
             inp.tax[:, t],
             inp.quota[:, t],
             inp.backstop_price,
+            inp.tariff[:, t],
         )
         q = cl.output[:, :p] + cl.output[:, p:]
 
         # 4. accounts (USD m)
         q_state = np.where(st, q, 0.0).sum(axis=1)
-        w_x = np.divide(cl.exports, q_state, out=np.zeros_like(q_state), where=q_state > 0)
+        x_pos = np.maximum(cl.exports, 0.0)
+        w_x = np.divide(x_pos, q_state, out=np.zeros_like(q_state), where=q_state > 0)
         p_state = (1.0 - w_x) * cl.price_d + w_x * cl.price_f / (1.0 + inp.tax[:, t])
         price_recv = np.where(st, p_state[:, None], cl.price_f[:, None])
         top_up = np.where(
@@ -439,7 +449,8 @@ def run(inp: MarketInputs) -> MarketResult:
         rec_t["sub"][:, t] = np.where(st, paid, 0.0).sum(axis=1)
         rec_t["oth"][:, t] = np.where(st, 0.0, paid).sum(axis=1)
         rec_t["tax"][:, t] = (
-            inp.tax[:, t] / (1.0 + inp.tax[:, t]) * cl.price_f * cl.exports * inp.money
+            inp.tax[:, t] / (1.0 + inp.tax[:, t]) * cl.price_f * x_pos * inp.money
+            + inp.tariff[:, t] * cl.price_f * np.maximum(-cl.exports, 0.0) * inp.money
         )
 
         rec["output"][:, t] = q

@@ -23,6 +23,7 @@ _POLICY_FIELDS = (
     "max_capacity_growth",
     "export_quota",
     "export_tax",
+    "import_tariff",
     "tech_ban_added_lead_time",
     "price_discipline",
 )
@@ -146,6 +147,7 @@ def compile_preset(preset: MarketPreset, end_year: int | None = None) -> MarketI
         "max_capacity_growth": np.full(t_n, np.inf),
         "export_quota": np.full(t_n, np.inf),
         "export_tax": np.zeros(t_n),
+        "import_tariff": np.zeros(t_n),
         "tech_ban_added_lead_time": np.zeros(t_n),
         "price_discipline": np.zeros(t_n),
     }
@@ -207,6 +209,7 @@ def compile_preset(preset: MarketPreset, end_year: int | None = None) -> MarketI
         max_growth=pol["max_capacity_growth"][None, :],
         quota=pol["export_quota"][None, :],
         tax=pol["export_tax"][None, :],
+        tariff=pol["import_tariff"][None, :],
         ban_lead=pol["tech_ban_added_lead_time"][None, :].astype(np.int64),
         retire=retire[None, :],
         discipline=(pol["price_discipline"][None, :] > 0),

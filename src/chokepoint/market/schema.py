@@ -113,6 +113,9 @@ class Policy(_Strict):
     """Q(t): cap on the state's exports (quantity units per year)."""
     export_tax: NonNeg = 0.0
     """tau(t): ad-valorem export tax; foreign price P_f = (1 + tau) P_d when trade is not quota-bound."""
+    import_tariff: NonNeg = 0.0
+    """mu(t): wedge on rivals' sales into the state (tariff or transport cost); P_d = (1 + mu) P_f
+    when the state imports."""
     tech_ban_added_lead_time: Annotated[int, Field(ge=0)] = 0
     """Delta L(t): years added to rivals' lead time for builds decided while a technology ban is in force."""
     retire_capacity: Fraction = 0.0

@@ -98,7 +98,7 @@ def summarise(res: MarketResult, preset: MarketPreset, member: int = 0) -> dict[
             "state_subsidy_usd_m": round(float(res.state_subsidy[member].sum()), 2),
             "rival_losses_usd_m": round(float(res.rival_losses()[member, -1]), 2),
             "rival_support_usd_m": round(float(res.other_support[member].sum()), 2),
-            "export_tax_revenue_usd_m": round(float(res.tax_revenue[member].sum()), 2),
+            "trade_wedge_revenue_usd_m": round(float(res.tax_revenue[member].sum()), 2),
             "dependency_threshold": inp.dependency_threshold,
             "dependency_year": dep,
             "rival_exits": int(res.exited[member][:, rival].sum()),
