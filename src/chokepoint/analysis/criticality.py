@@ -293,7 +293,7 @@ def _stage_table(inputs: CriticalityInputs, hhis: pd.DataFrame) -> pd.DataFrame:
         }
     )
     assessed = np.repeat(stages.to_numpy(dtype=object), 2)
-    keep = np.array([st in a.split("+") for st, a in zip(base["stage"], assessed, strict=True)])
+    keep = (assessed == "E+P") | (assessed == base["stage"].to_numpy(dtype=object))
     base = base.loc[keep].reset_index(drop=True)
     is_e = (base["stage"] == "E").to_numpy()
     m = mats.reindex(base["material"])
