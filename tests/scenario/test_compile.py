@@ -327,3 +327,18 @@ def test_unknown_codes_are_reported_with_suggestions(toy: CompiledNetwork) -> No
     assert "instruments.ban.actor: unknown region 'NORHT'; did you mean 'NORTH'?" in text
     assert "instruments.ban.products[0]: unknown product 'refind'; did you mean 'refined'?" in text
     assert "unknown product 'zzz' (not in toy@1.0)" in text
+
+
+def test_capacity_after_the_horizon_warns(toy: CompiledNetwork) -> None:
+    b = batch_of(
+        toy,
+        60,
+        i={
+            "type": "capacity_investment",
+            "actor": "SOUTH",
+            "products": ["refined"],
+            "units_per_day": 1,
+            "lead_time_days": 90,
+        },
+    )
+    assert b.rules == [] and "after the horizon" in str(b.meta["warnings"])

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from chokepoint.network.compile import CompiledNetwork
 
 _DPI = 110
+PAIN = 0.95
+"""Output ratio below which a region-industry counts as hit (the time-to-pain threshold)."""
 
 
 def _member(ds: xr.Dataset, member: int) -> xr.Dataset:
@@ -128,8 +130,9 @@ def prices(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
 def chain_flow(
     ds: xr.Dataset, net: CompiledNetwork, member: int = 0, max_nodes: int = 40
 ) -> Figure:
-    """The disrupted chain as a flow diagram: (region, product) nodes by stage, arrows sized by
-    baseline value shipped, coloured by the buyer's lowest output ratio."""
+    """The disrupted chain as a flow diagram: the links into region-industries whose output fell
+    below 95% of baseline, (region, product) nodes by stage, arrows sized by baseline value
+    shipped and coloured by the buyer's lowest output ratio."""
     fig, ax = plt.subplots(figsize=(9.0, 5.5), layout="constrained", dpi=_DPI)
     ax.set_title(
         "The disrupted chain (arrow width: baseline value; colour: buyer's worst output)",
@@ -154,10 +157,10 @@ def chain_flow(
     links = (
         links[links["src"] != links["dst"]].groupby(["src", "dst"], as_index=False)["value"].sum()
     )
-    hit = set(ratio[ratio < 0.995].index)
-    near = links[links["dst"].isin(hit) | links["src"].isin(hit)]
+    hit = set(ratio[ratio < PAIN].index)
+    near = links[links["dst"].isin(hit)]  # supply into the region-industries that fell
     if near.empty:
-        _empty(ax, "no region-industry fell below 99.5% of baseline")
+        _empty(ax, "no region-industry fell below 95% of baseline")
         return fig
     near = near.sort_values("value", ascending=False)
     keys: list[str] = []

@@ -370,6 +370,11 @@ def _capacity_investment(inst: ins.CapacityInvestment, ctx: _Context) -> list[_D
         )
     ids = _ids(nodes)
     begin = inst.start_day + inst.lead_time_days
+    if begin >= ctx.horizon:
+        ctx.warnings.append(
+            f"{ctx.label}: new capacity comes on line on day {begin}, after the horizon "
+            f"({ctx.horizon} days)"
+        )
     if not len(ids) or begin >= ctx.horizon:
         return []
     cap = net.capacity[ids]

@@ -9,7 +9,7 @@ API.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -181,3 +181,89 @@ def expand_members(scenario: Scenario) -> list[tuple[str, Scenario]]:
         merged = deep_merge(body, m.overrides) if m.overrides else body
         out.append((m.name, Scenario.model_validate(merged)))
     return out
+
+
+def _strip_wrapper(text: str, name: str, render: Any) -> str:
+    """Rewrite ``name[a, b, ...]`` (bracket-aware) as ``render(args)``."""
+    while (at := text.find(name + "[")) >= 0:
+        depth, args, start = 0, [], at + len(name) + 1
+        for pos in range(start, len(text)):
+            ch = text[pos]
+            if ch in "[(":
+                depth += 1
+            elif ch in "])":
+                if depth == 0:
+                    args.append(text[start:pos].strip())
+                    text = text[:at] + render(args) + text[pos + 1 :]
+                    break
+                depth -= 1
+            elif ch == "," and depth == 0:
+                args.append(text[start:pos].strip())
+                start = pos + 1
+        else:
+            break
+    return text
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation)
+    for prefix in (
+        "typing.",
+        "datetime.",
+        "chokepoint.scenario.instruments.",
+        "chokepoint.scenario.schema.",
+    ):
+        text = text.replace(prefix, "")
+    text = text.replace("<class '", "").replace("'>", "").replace("NoneType", "None")
+    if "discriminator='type'" in text:
+        return "mapping or list of instruments"
+    text = _strip_wrapper(text, "Annotated", lambda a: a[0])
+    text = _strip_wrapper(text, "Optional", lambda a: f"{a[0]} | None")
+    text = _strip_wrapper(text, "Union", lambda a: " | ".join(a))
+    return text.replace("Uniform | Triangular | Beta", "distribution")
+
+
+def fields_table(model: type[BaseModel]) -> str:
+    """A Markdown table of ``model``'s fields: name, type, default, description."""
+    rows = ["| field | type | default | description |", "|---|---|---|---|"]
+    for name, f in model.model_fields.items():
+        if f.is_required():
+            default = "required"
+        elif f.default_factory is not None:
+            default = "`[]`" if name != "overrides" and name != "instruments" else "`{}`"
+        else:
+            default = f"`{f.default!r}`" if not isinstance(f.default, BaseModel) else "see below"
+        desc = " ".join((f.description or "").split()).replace("|", "\\|")
+        kind = _type_name(f.annotation).replace("|", "\\|")
+        rows.append(f"| `{name}` | {kind} | {default} | {desc} |")
+    return "\n".join(rows)
+
+
+def reference_markdown() -> str:
+    """The scenario reference (every model's fields), as Markdown; ``docs/scenarios.md`` embeds it."""
+    from chokepoint.scenario import instruments as ins
+
+    parts = ["### Scenario", "", fields_table(Scenario), ""]
+    for model in (Member, Source, Assumption):
+        parts += [
+            f"### {model.__name__}",
+            "",
+            " ".join((model.__doc__ or "").split()),
+            "",
+            fields_table(model),
+            "",
+        ]
+    parts += ["### Fields of every instrument", "", fields_table(ins.InstrumentBase), ""]
+    base = set(ins.InstrumentBase.model_fields)
+    for cls in ins.INSTRUMENT_TYPES:
+        tag = get_args(cls.model_fields["type"].annotation)[0]
+        rows = ["| field | type | default | description |", "|---|---|---|---|"]
+        table = fields_table(cls).splitlines()
+        rows += [r for r in table[2:] if r.split("`")[1] not in base]
+        doc = " ".join((cls.__doc__ or "").split())
+        parts += [f"### `{tag}`", "", doc, "", "\n".join(rows), ""]
+    extra: tuple[type[BaseModel], ...] = (ins.Recovery, ins.Uniform, ins.Triangular, ins.Beta)
+    for extra_model in extra:
+        doc = " ".join((extra_model.__doc__ or "").split())
+        parts += [f"### {extra_model.__name__}", "", doc, "", fields_table(extra_model), ""]
+    return "\n".join(parts)
