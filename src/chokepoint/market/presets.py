@@ -98,10 +98,25 @@ def load_preset(name_or_path: str | Path) -> MarketPreset:
             loc = tuple(err["loc"])
             line = _line_of(node, loc)
             field = ".".join(str(x) for x in loc) or "(preset)"
-            got = err.get("input")
-            got_s = "" if isinstance(got, dict | list) else f", got {got!r}"
-            problems.append(Problem(f"{path.name}:{line} | {field}", f"{err['msg']}{got_s}"))
+            problems.append(Problem(f"{path.name}:{line} | {field}", _message(err)))
         raise InputError(str(path), problems) from None
+
+
+def _message(err: Any) -> str:
+    """A pydantic error as 'expected ..., got ...'."""
+    kind = err.get("type", "")
+    got = err.get("input")
+    if kind == "missing":
+        return "expected this required field, got nothing"
+    if kind == "extra_forbidden":
+        return "expected no such field (unknown key), got one"
+    msg = str(err.get("msg", ""))
+    msg = msg.removeprefix("Value error, ").removeprefix("Input should be ")
+    if not msg.startswith("expected"):
+        msg = f"expected {msg}"
+    if isinstance(got, dict | list) or "got" in msg:
+        return msg
+    return f"{msg}, got {got!r}"
 
 
 def _loglinear(years: np.ndarray, pts: list[tuple[int, float]], growth_after: float) -> FloatArray:
