@@ -265,3 +265,15 @@ def test_import_wedge_when_the_state_imports() -> None:
     assert res.exports[0, 0] == pytest.approx(-imports)
     assert res.output[0, 0, 1] == pytest.approx(60 * np.sqrt(10) / np.sqrt(6) + imports)
     assert res.tax_revenue[0, 0] == pytest.approx(6 * imports * 0.001)
+
+
+def test_to_dataset_labels_and_values() -> None:
+    from chokepoint.market.model import to_dataset
+
+    rival = {"name": "R", "region": "USA", "capacity": 50.0, "cash_cost": 6.0, "buffer": 20.0}
+    res = run(compile_preset(make([STATE, rival])))
+    ds = to_dataset(res)
+    assert ds["output"].sel(member=0, year=2000, producer="R").item() == pytest.approx(50.0)
+    assert list(ds["region"].values) == ["CHN", "USA"]
+    assert ds["price_foreign"].attrs["units"] == "price unit"
+    assert ds["hhi"].sel(member=0, year=2000).item() == pytest.approx(5 / 9)

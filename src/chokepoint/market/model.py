@@ -537,3 +537,43 @@ def tile(inp: MarketInputs, n: int) -> MarketInputs:
         arr = getattr(inp, f.name)
         changes[f.name] = np.repeat(arr[:1], n, axis=0).copy()
     return replace(inp, **changes)
+
+
+def to_dataset(res: MarketResult) -> Any:
+    """The result as an ``xarray.Dataset`` (dims member, year, producer; coords region, state).
+
+    Variables carry a ``units`` attribute; money is USD m, quantities and prices are in the
+    preset's units (stored by the caller in ``attrs`` if needed).
+    """
+    import xarray as xr
+
+    inp = res.inputs
+    dims_t = ("member", "year")
+    dims_p = ("member", "year", "producer")
+    ds = xr.Dataset(
+        {
+            "price_domestic": (dims_t, res.price_domestic, {"units": "price unit"}),
+            "price_foreign": (dims_t, res.price_foreign, {"units": "price unit"}),
+            "exports": (dims_t, res.exports, {"units": "quantity/yr"}),
+            "unmet": (dims_t, res.unmet, {"units": "quantity/yr"}),
+            "state_subsidy": (dims_t, res.state_subsidy, {"units": "USD m"}),
+            "state_share": (dims_t, res.state_share(), {"units": "1"}),
+            "hhi": (dims_t, res.hhi(), {"units": "1"}),
+            "output": (dims_p, res.output, {"units": "quantity/yr"}),
+            "capacity": (dims_p, res.capacity, {"units": "quantity/yr"}),
+            "buffer": (dims_p, res.buffer, {"units": "USD m"}),
+            "profit": (dims_p, res.profit, {"units": "USD m"}),
+            "support": (dims_p, res.support, {"units": "USD m"}),
+            "exited": (dims_p, res.exited),
+            "entered": (dims_p, res.entered),
+        },
+        coords={
+            "member": np.arange(inp.batch),
+            "year": inp.years,
+            "producer": list(inp.producer_names),
+            "region": ("producer", list(inp.producer_regions)),
+            "state": ("producer", inp.state_mask),
+        },
+        attrs={"state_region": inp.state_region, "dependency_threshold": inp.dependency_threshold},
+    )
+    return ds
