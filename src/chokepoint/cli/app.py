@@ -46,6 +46,7 @@ def _register() -> None:
     from chokepoint.cli import data
 
     app.add_typer(data.app, name="data")
+    from chokepoint.cli import mrio; data.app.command("import-mrio")(mrio.import_mrio)  # fmt: skip  # noqa: E702, I001
     from chokepoint.cli import card, chain; data.app.command("card")(card.card_command); app.add_typer(chain.app, name="chain")  # fmt: skip  # noqa: E702, I001
     from chokepoint.cli import analyse
 
