@@ -58,19 +58,6 @@ def test_run_json_has_the_section_12_keys(run_dir: tuple[Path, dict[str, object]
     assert json.loads((out / "summary.json").read_text()) == summary
 
 
-def test_run_prints_tables_and_records_the_run(tmp_path: Path) -> None:
-    from chokepoint.store import open_store
-
-    result = runner.invoke(app, ["run", "toy-licensing", "--out", str(tmp_path / "r")])
-    assert result.exit_code == 0, result.output
-    for title in ("Hardest-hit region-industries", "Time to pain", "Prices"):
-        assert title in result.stdout
-    assert "NORTH" in result.stdout and "recorded in the store" in result.stdout
-    meta = json.loads((tmp_path / "r" / "run.json").read_text())
-    with open_store() as store:
-        assert store.get_run(meta["run_id"])["scenario"] == "toy-licensing"
-
-
 def test_report_is_self_contained(run_dir: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
     out, _ = run_dir
     html_path = tmp_path / "report.html"
@@ -121,3 +108,27 @@ def test_scenario_validate_schema_and_presets(tmp_path: Path) -> None:
     assert "rare-earth-licensing-2025" in {p["name"] for p in presets}
     missing = runner.invoke(app, ["scenario", "validate", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2 and "no scenario file or preset" in missing.stderr
+
+
+def test_demo_writes_tables_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the demo's plumbing on the toy preset (the flagship on critical-chains is `make demo`)
+    from chokepoint.cli import demo
+
+    monkeypatch.setattr(demo, "FLAGSHIP", "toy-licensing")
+    html = tmp_path / "reports" / "demo.html"
+    result = runner.invoke(app, ["demo", "--html", str(html), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    for title in (
+        "toy-licensing",
+        "Hardest-hit region-industries",
+        "Time to pain",
+        "Prices",
+        "NORTH",
+    ):
+        assert title in result.stdout
+    assert html.is_file() and "data:image/png;base64," in html.read_text(encoding="utf-8")
+    from chokepoint.store import open_store
+
+    meta = json.loads((tmp_path / "run" / "run.json").read_text())
+    with open_store() as store:  # the run is recorded in the (per-test) store
+        assert store.get_run(meta["run_id"])["scenario"] == "toy-licensing"

@@ -213,6 +213,8 @@ def run(
     with handle_errors():
         outcome = run_with_progress(scenario, dataset, quiet=json_out)
         save(outcome, out if out is not None else Path("runs") / outcome.run_id)
+        for w in outcome.warnings:
+            err_console.print(f"[yellow]warning:[/] {w}")
         if json_out:
             typer.echo(json.dumps(outcome.summary))
             return
@@ -221,8 +223,6 @@ def run(
             f"[bold]{s.name}[/] on {outcome.summary.get('dataset')} — "
             f"{outcome.summary.get('horizon_days')} days, {outcome.summary.get('scenarios')} member(s)"
         )
-        for w in outcome.warnings:
-            err_console.print(f"[yellow]warning:[/] {w}")
         print_tables(outcome.summary, top)
         console.print(
             f"results in {outcome.out_dir}" + (" (recorded in the store)" if outcome.stored else "")
