@@ -53,6 +53,9 @@ def _register() -> None:
     app.command("exposure")(analyse.exposure)
     app.command("coercion-potential")(analyse.coercion_potential_command)
     app.command("chokepoints")(analyse.chokepoints)
+    from chokepoint.cli import sweep
+
+    app.command("sweep")(sweep.sweep)
     from chokepoint.cli import market
 
     app.add_typer(market.app, name="market")

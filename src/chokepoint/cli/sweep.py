@@ -1,0 +1,105 @@
+"""``chokepoint sweep FILE``: run a sweep of uncertain parameters, locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from chokepoint.cli._errors import handle_errors
+
+console = Console()
+
+
+def sweep(
+    file: Path = typer.Argument(..., help="Sweep file (base scenario, parameters, design)."),
+    samples: int | None = typer.Option(
+        None, "--samples", "-n", help="Override the number of members."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Address of an existing Dask scheduler."
+    ),
+    workers: int = typer.Option(
+        0, "--workers", "-w", help="Local Dask workers (0 = run in this process)."
+    ),
+    out: Path = typer.Option(
+        Path("sweep-out"), "--out", "-o", help="Output folder (Parquet; resumable)."
+    ),
+    dataset: str | None = typer.Option(
+        None, "--dataset", "-d", help="Dataset (default: the scenario's)."
+    ),
+    html: Path | None = typer.Option(None, "--html", help="Write an HTML report with fan charts."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Run every member of a sweep and summarise the 5/50/95% quantiles and the input sensitivities."""
+    with handle_errors():
+        import chokepoint as cp
+        from chokepoint.sweep.runner import read_members, read_parameters, run_sweep
+        from chokepoint.sweep.spec import read_sweep
+        from chokepoint.sweep.summary import quantiles
+
+        spec, base = read_sweep(file)
+        net = cp.build_network(cp.load_dataset(dataset or base.dataset))
+        columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("members", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run_sweep(
+                net,
+                spec,
+                base,
+                out,
+                samples=samples,
+                scheduler=scheduler,
+                workers=workers,
+                progress=progress,
+            )
+        rows = read_members(result.out)
+        table = quantiles(rows)
+        if html is not None:
+            from chokepoint.report.sweep_report import write_sweep_report
+
+            write_sweep_report(
+                rows, read_parameters(result.out), html, title=f"Sweep of {base.name}"
+            )
+        summary = {
+            "scenario": base.name,
+            "dataset": net.name,
+            "members": result.members,
+            "batches_run": result.batches_run,
+            "batches_skipped": result.batches_skipped,
+            "seconds": round(result.seconds, 3),
+            "engine_seconds": round(result.engine_seconds, 3),
+            "members_per_second": round(result.members / result.seconds, 3)
+            if result.batches_run
+            else None,
+            "out": str(result.out),
+            "quantiles": json.loads(table.to_json(orient="records")),
+        }
+        if as_json:
+            typer.echo(json.dumps(summary))
+            return
+        console.print(
+            f"{result.members} members ({result.batches_run} batches run, {result.batches_skipped} resumed) "
+            f"in {result.seconds:.1f} s -> {result.out}"
+        )
+        lost = (
+            table[table["metric"] == "output_lost_value_usd"]
+            .sort_values("q50", ascending=False)
+            .head(12)
+        )
+        view = Table(title="Value of output lost, USD (quantiles across members)")
+        for column in ("region", "product", "q05", "q50", "q95"):
+            view.add_column(column, justify="right" if column.startswith("q") else "left")
+        for row in lost.itertuples(index=False):
+            view.add_row(
+                row.region, row.product, f"{row.q05:,.3g}", f"{row.q50:,.3g}", f"{row.q95:,.3g}"
+            )
+        console.print(view)
