@@ -198,7 +198,8 @@ def _check_duplicates(
     dup = df.duplicated(subset=key, keep="first").to_numpy()
     if not dup.any():
         return
-    first = df.reset_index().groupby(key, sort=False)["index"].transform("first").to_numpy()
+    grouped = df.reset_index().groupby(key, sort=False, dropna=False)
+    first = grouped["index"].transform("first").to_numpy()
     for position in np.flatnonzero(dup):
         values = ", ".join(f"{k}={df[k].iloc[position]!r}" for k in key)
         problems.append(
