@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from chokepoint.engine import fused as F
 from chokepoint.engine import kernels as K
 from chokepoint.engine.params import EngineParams
 from chokepoint.engine.recorder import RawRecords, Recorder, RecordMode
@@ -45,6 +46,8 @@ class _RuleSet:
         self.by_kind: dict[RuleKind, list[tuple[Rule, npt.NDArray[np.int64], FloatArray]]] = {}
         for r in rules:
             idx = np.asarray(r.index, dtype=np.int64)
+            if r.kind in ("permit", "quota"):
+                idx = np.unique(net.link_position[idx])  # a set of links, in engine order
             vals = np.asarray(r.values, dtype=np.float64)[lo:hi]
             self.by_kind.setdefault(r.kind, []).append((r, idx, vals))
         self.net = net
@@ -113,6 +116,11 @@ def run_chunk(
         net.nodes_by_market.sum(net.output[None, :]), net.nodes_by_market.sum(potential0)
     )[0]
 
+    wanted = np.empty((size, net.n_links), dtype=ft)
+    allowed = np.empty((size, net.n_links), dtype=ft)
+    scratch_pair = np.empty((size, net.m), dtype=ft)
+    no_block = np.zeros((1, 1), dtype=bool)
+
     for day in range(horizon):
         # 0. arrivals and strategic releases
         arrived = K.pop_pipeline(st.ring, day)
@@ -134,19 +142,34 @@ def run_chunk(
             st.overproduction,
         )
 
-        # 2. orders reaching suppliers, permits, quotas, final demand
-        wanted = K.link_orders(st.orders, st.share, net.link_pair)
-        permit = rs.factor("permit", day, size, net.n_links, ft)
-        allowed = wanted * permit if permit is not None else wanted.copy()
+        # 2. orders reaching suppliers (one fused pass), permits, quotas, final demand
+        wanted_src = np.zeros((size, net.n), dtype=ft)
+        wanted_pair = np.zeros((size, net.m), dtype=ft)
+        F.link_demand(
+            st.orders, st.share, net.link_pair, net.link_src, wanted, wanted_src, wanted_pair
+        )
+        np.copyto(allowed, wanted)
+        allowed_src = wanted_src.copy()
+        blocked: npt.NDArray[np.bool_] = no_block
+        permits = rs.active("permit", day)
+        if permits:
+            blocked = np.zeros((size, net.n_links), dtype=bool)
+            for idx, p in permits:
+                _restrict(allowed, allowed_src, idx, allowed[:, idx] * p[:, None], net)
+                blocked[:, idx] |= (p <= 0)[:, None]
         for idx, cap_q in rs.active("quota", day):
-            K.quota_cap(allowed, idx, cap_q.astype(ft))
+            sub = allowed[:, idx]
+            total = sub.sum(axis=1)
+            scale = np.minimum(1.0, K._div(cap_q, total, fill=1.0))
+            _restrict(allowed, allowed_src, idx, sub * scale[:, None], net)
         fd_factor = rs.factor("final_demand_factor", day, size, net.n_final, ft)
         final = (
             net.fd_quantity * fd_factor
             if fd_factor is not None
             else np.broadcast_to(net.fd_quantity, (size, net.n_final)).astype(ft)
         )
-        servable = K.servable_orders(allowed, final, net.by_src, net.fd_by_node)
+        fd_node_orders = net.fd_by_node.sum(final)
+        servable = allowed_src + fd_node_orders
 
         # 3. production
         req = rs.factor("requirement_factor", day, size, net.m, ft)
@@ -160,20 +183,32 @@ def run_chunk(
         st.stock -= use
         np.maximum(st.stock, 0.0, out=st.stock)
 
-        # 5. shipments into the pipeline
-        shipped, delivered = K.ship(x, servable, allowed, final, net)
-        received = K.push_pipeline(st.ring, shipped, day, net)
+        # 5. shipments into the pipeline (one fused pass; ``allowed`` now holds shipments)
+        ratio = np.minimum(K._div(x, servable), 1.0)
+        delivered = final * ratio[:, net.fd_node]
+        received = np.zeros((size, net.m), dtype=ft)
+        exports = net.fd_by_node.sum(np.where(net.fd_export, delivered, 0.0)).astype(ft)
+        F.link_ship(
+            allowed,
+            ratio,
+            net.link_src,
+            net.link_pair,
+            net.link_lead,
+            net.link_export,
+            day,
+            st.ring,
+            received,
+            exports,
+        )
+        shipped = allowed
         st.transit += received
 
         # 6. records
-        demand = net.by_src.sum(wanted) + net.fd_by_node.sum(final)
+        demand = wanted_src + fd_node_orders
         after = K.input_cover(
             K.group_cover(st.stock, amount, net.pairs_by_group), net.groups_by_node
         )
         inv_days = K._div(after, np.broadcast_to(base_out, after.shape), fill=np.inf)
-        exports = net.by_src.sum(np.where(net.link_export, shipped, 0.0)) + net.fd_by_node.sum(
-            np.where(net.fd_export, delivered, 0.0)
-        )
         if recorder.mode == "full":
             bg = K.binding_group(cover, node_cover, net)
             b_input = np.where(
@@ -202,31 +237,31 @@ def run_chunk(
 
         # 8. adaptation of sourcing shares toward spare, permitted, qualified suppliers
         pair_recv = received
-        wanted_pair = st_orders_prev(wanted, net)
         short = np.where(wanted_pair > 0, 1.0 - K._div(pair_recv, wanted_pair), 0.0)
         newly = (st.first_short < 0) & (short > params.shortfall_threshold)
         st.first_short[newly] = day
         if params.adaptation_speed > 0 and (short > params.shortfall_threshold).any():
-            potential = np.minimum(cap, node_cover)
-            spare = np.clip(potential - x, 0.0, None)
-            ok = np.ones((size, net.n_links), dtype=bool) if permit is None else permit > 0
-            if net.has_alternatives:
-                fs = st.first_short[:, net.link_pair]
-                qualified = (net.link_alt_days < 0) | ((fs >= 0) & (day >= fs + net.link_alt_days))
-                ok &= qualified
-            w = spare[:, net.link_src] * ok
-            got = K._div(shipped, wanted_pair[:, net.link_pair])
-            st.share, moved = K.adapt_shares(
+            spare = np.clip(np.minimum(cap, node_cover) - x, 0.0, None).astype(ft)
+            moved = F.adapt(
                 st.share,
-                np.where(wanted_pair[:, net.link_pair] > 0, got, st.share),
-                short,
-                w,
+                shipped,
+                wanted_pair,
+                short.astype(ft),
+                spare,
+                blocked,
+                blocked is not no_block,
+                st.first_short,
+                net.link_alt_days,
+                net.link_src,
+                net.link_pair,
+                day,
                 params.adaptation_speed,
                 params.shortfall_threshold,
-                net,
+                scratch_pair,
             )
-            if moved.any():
-                st.pipe_target = use0 * net.by_pair.sum(st.share * net.link_lead)
+            if moved:
+                F.pipe_target(st.share, net.link_pair, net.link_lead, st.pipe_target)
+                st.pipe_target *= use0
 
         # overproduction (ARIO)
         st.overproduction = K.overproduction(
@@ -270,9 +305,17 @@ def run_chunk(
             progress()
 
 
-def st_orders_prev(wanted: FloatArray, net: EngineNet) -> FloatArray:
-    """Σ_{e→k} order_e: what each pair ordered for the day (pre-permit).  (S, E') -> (S, m)."""
-    return net.by_pair.sum(wanted)
+def _restrict(
+    allowed: FloatArray,
+    allowed_src: FloatArray,
+    idx: npt.NDArray[np.int64],
+    new: FloatArray,
+    net: EngineNet,
+) -> None:
+    """Set ``allowed[:, idx] = new`` and keep the per-supplier sums in step (in place)."""
+    delta = allowed[:, idx] - new
+    allowed[:, idx] = new
+    np.subtract.at(allowed_src.T, net.link_src[idx], delta.T)
 
 
 def simulate(

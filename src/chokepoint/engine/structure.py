@@ -40,6 +40,8 @@ class Segments:
     ids: IntArray
     size: int
     n: int
+    keys: IntArray | None = None
+    """The keys themselves when they are not sorted (then :meth:`sum` uses ``np.bincount``)."""
 
     @staticmethod
     def from_keys(keys: IntArray, size: int) -> Segments:
@@ -52,13 +54,19 @@ class Segments:
         perm = None if is_sorted else np.argsort(keys, kind="stable").astype(np.int64)
         sk = keys if perm is None else keys[perm]
         starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])).astype(np.int64)
-        return Segments(perm, starts, sk[starts].astype(np.int64), size, n)
+        return Segments(
+            perm, starts, sk[starts].astype(np.int64), size, n, None if is_sorted else keys
+        )
 
     def _ordered(self, values: FloatArray) -> FloatArray:
         return values if self.perm is None else values[:, self.perm]
 
     def sum(self, values: FloatArray) -> FloatArray:
         """Σ over each key: (S, N) -> (S, size); keys without elements get 0."""
+        if self.keys is not None:  # unsorted keys: bincount per scenario beats gather + reduceat
+            rows = [np.bincount(self.keys, weights=row, minlength=self.size) for row in values]
+            stacked = np.stack(rows) if rows else np.zeros((0, self.size))
+            return stacked.astype(values.dtype, copy=False)
         out = np.zeros((values.shape[0], self.size), dtype=values.dtype)
         if self.n:
             out[:, self.ids] = np.add.reduceat(self._ordered(values), self.starts, axis=1)
@@ -76,7 +84,8 @@ class Segments:
 class EngineNet:
     """Flat arrays of one network for the engine (n nodes, m pairs, G groups, E' = E + A links).
 
-    Links ``0..E-1`` are the network's links in its order; ``E..E+A-1`` are the alternatives.
+    Network links ``0..E-1`` followed by the alternatives ``E..E+A-1`` are stored in engine order
+    (lead time, buyer pair, supplier); ``link_position`` maps a network/alternative id to it.
     """
 
     n: int
@@ -112,6 +121,7 @@ class EngineNet:
     link_share: FloatArray  # baseline σ_e [E']
     link_export: BoolArray  # region(u) != region(b) [E']
     link_alt_days: IntArray  # qualification days (-1 for a network link) [E']
+    link_position: IntArray  # engine position of network link e (then of alternative E + a) [E']
     pipe_slots: IntArray  # L of each (lead, pair) segment [U]
     pipe_pairs: IntArray  # k of each (lead, pair) segment [U]
     pipe_seg: Segments  # links -> (lead, pair) segments
@@ -163,6 +173,14 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     link_lead = np.concatenate([lead, alt_lead]).astype(np.int64)
     link_alt_days = np.concatenate([np.full(e0, -1), alt_days]).astype(np.int64)
     share = np.concatenate([net.link_share(), np.zeros(len(alt_pair))])
+    # Engine order: by lead time, then buyer pair, then supplier, so that the fused pass writes the
+    # pipeline ring buffer and the per-pair sums as a few sequential sweeps.
+    order = np.lexsort((link_src, link_pair, link_lead)).astype(np.int64)
+    link_position = np.empty_like(order)
+    link_position[order] = np.arange(len(order), dtype=np.int64)
+    link_src, link_pair, link_dst = link_src[order], link_pair[order], link_dst[order]
+    link_flow, link_lead, link_alt_days = link_flow[order], link_lead[order], link_alt_days[order]
+    share = share[order]
     link_export = net.node_region[link_src] != net.node_region[link_dst]
 
     # Markets = (region, product) of sellers (nodes), buyers (pairs) and final demand.
@@ -224,6 +242,7 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         link_share=share.astype(ft),
         link_export=link_export,
         link_alt_days=link_alt_days,
+        link_position=link_position,
         pipe_slots=pipe_slots.astype(np.int64),
         pipe_pairs=pipe_pairs.astype(np.int64),
         pipe_seg=pipe_seg,

@@ -1,0 +1,207 @@
+"""Engine throughput: seconds per scenario-year and peak memory on synthetic networks.
+
+Usage: ``python benchmarks/bench_engine.py [--quick] [--days D]`` (``make bench``).
+
+Synthetic network (built as arrays, no tables): n nodes in 100 product classes of equal size; node
+n makes product p = n mod 100 and needs two inputs, p+1 and p+7 (mod 100), a = 0.4 each; each input
+pair buys from 5 random suppliers of its product (0.08 units/day each), so every node has 10
+incoming and exactly 10 outgoing links and sells 0.2 to final demand: the network is balanced
+(x̄ = 1). Lead times 1-20 days, 30 days of stock, capacity 1.2. The scenario bans 1% of links and
+halves the capacity of 1% of nodes from day 0.
+
+Each configuration runs in a fresh subprocess (clean peak memory, ru_maxrss): a warm-up, a 1-day
+run (setup: preparing the arrays, initial state, labelling the Dataset) and a D-day run; the
+per-day cost (T_D − T_1) / (D − 1) is scaled to 365 days. A numpy triad ``a = b + s * c`` over S x E float64 elements measured in the same
+run gives the machine's memory bandwidth; the ratio "triads/day" is the engine's time per simulated
+day divided by one triad over the batch's links: how many memory passes over S x E a day costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+PRODUCTS = 100
+SUPPLIERS = 5
+INPUTS = (1, 7)
+
+
+def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-untyped-def]
+    """A balanced synthetic :class:`~chokepoint.network.CompiledNetwork` with ~10 links per node."""
+    import pandas as pd
+
+    from chokepoint.network.compile import CompiledNetwork
+
+    rng = np.random.default_rng(seed)
+    n = (n // PRODUCTS) * PRODUCTS
+    per = n // PRODUCTS
+    node = np.arange(n, dtype=np.int64)
+    prod = node % PRODUCTS
+    rank = node // PRODUCTS  # position within the product class; class q = {q + PRODUCTS * r}
+    m = 2 * n
+    pair_node = np.repeat(node, 2)
+    pair_product = np.stack([(prod + d) % PRODUCTS for d in INPUTS], axis=1).reshape(-1)
+    pair_amount = np.full(m, 0.4)
+    # links: for each pair and each of 5 supplier slots, a random permutation within the class
+    src_parts, pair_parts = [], []
+    pair_id = np.arange(m, dtype=np.int64)
+    for j in range(2):
+        for _ in range(SUPPLIERS):
+            perm = rng.permutation(per)
+            q = pair_product[j::2]
+            src_parts.append(q + PRODUCTS * perm[rank])
+            pair_parts.append(pair_id[j::2])
+    src = np.concatenate(src_parts)
+    link_pair = np.concatenate(pair_parts)
+    order = np.argsort(src, kind="stable")
+    src, link_pair = src[order], link_pair[order]
+    e = len(src)
+    flow = np.full(e, 0.4 / SUPPLIERS)
+    lead = rng.integers(1, max_lead + 1, size=e).astype(np.int64)
+    regions = pd.Index([f"R{i}" for i in range(10)], name="region")
+    products = pd.Index([f"p{i}" for i in range(PRODUCTS)], name="product")
+    node_region = (rng.integers(0, 10, size=n)).astype(np.int64)
+    return CompiledNetwork(
+        name=f"synthetic-{n}",
+        regions=regions,
+        products=products,
+        firms=pd.Index([], name="firm"),
+        node_ids=pd.RangeIndex(n, name="node"),
+        node_region=node_region,
+        node_product=prod,
+        node_firm=np.full(n, -1, dtype=np.int64),
+        node_owner=node_region,
+        capacity=np.full(n, 1.2),
+        output=np.ones(n),
+        unit_value=np.ones(PRODUCTS),
+        product_stage=np.zeros(PRODUCTS, dtype=np.int64),
+        pair_node=pair_node,
+        pair_product=pair_product,
+        pair_amount=pair_amount,
+        pair_group=np.arange(m, dtype=np.int64),
+        group_node=pair_node.copy(),
+        pair_indptr=np.arange(0, m + 1, 2, dtype=np.int64),
+        stock_target_days=np.full(m, 30.0),
+        stock_initial_days=np.full(m, 30.0),
+        stock_strategic_days=np.zeros(m),
+        link_src=src,
+        link_dst=pair_node[link_pair],
+        link_pair=link_pair,
+        link_flow=flow,
+        link_lead_time=lead,
+        link_indptr=np.searchsorted(src, np.arange(n + 1)).astype(np.int64),
+        fd_node=node,
+        fd_region=node_region,
+        fd_quantity=np.full(n, 0.2),
+        alt_pair=np.zeros(0, dtype=np.int64),
+        alt_src=np.zeros(0, dtype=np.int64),
+        alt_qualification_days=np.zeros(0, dtype=np.int64),
+    )
+
+
+def triad_seconds(elements: int, repeat: int = 3) -> float:
+    """Best time of ``a = b + s * c`` over float64 arrays of ``elements`` (capped at 2^25)."""
+    size = min(elements, 1 << 25)
+    b = np.ones(size)
+    c = np.ones(size)
+    a = np.empty(size)
+    best = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        np.multiply(c, 3.0, out=a)
+        np.add(a, b, out=a)
+        best = min(best, time.perf_counter() - t)
+    return best * elements / size
+
+
+def run_one(n: int, size: int, dtype: str, days: int) -> dict[str, object]:
+    """Time ``days`` simulated days of ``size`` scenarios on an n-node network (this process)."""
+    import chokepoint as cp
+    from chokepoint.scenario.batch import Rule, ScenarioBatch
+
+    t0 = time.perf_counter()
+    net = make_network(n)
+    build = time.perf_counter() - t0
+    rng = np.random.default_rng(1)
+    banned = np.unique(rng.integers(0, net.n_links, size=max(1, net.n_links // 100)))
+    shocked = np.unique(rng.integers(0, net.n_nodes, size=max(1, net.n_nodes // 100)))
+
+    def batch(days: int) -> ScenarioBatch:
+        rules = [
+            Rule("permit", banned, 0, np.zeros((size, 1)), length=days),
+            Rule("capacity_factor", shocked, 0, np.full((size, 1), 0.5), length=days),
+        ]
+        return ScenarioBatch("bench", days, [f"m{i}" for i in range(size)], rules=rules)
+
+    chunk = 0 if size * n <= 8_000_000 else max(1, 8_000_000 // n)
+    params = cp.EngineParams(dtype=dtype, scenario_chunk=chunk)  # type: ignore[arg-type]
+    cp.simulate(net, batch(1), params, record="summary")  # warm-up: numba cache, page faults
+    t0 = time.perf_counter()
+    cp.simulate(net, batch(1), params, record="summary")
+    fixed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cp.simulate(net, batch(days), params, record="summary")
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    tri = triad_seconds(net.n_links * size)
+    per_day = max(elapsed - fixed, 1e-9) / (days - 1)
+    return {
+        "nodes": net.n_nodes,
+        "links": net.n_links,
+        "batch": size,
+        "dtype": dtype,
+        "days": days,
+        "build_s": round(build, 2),
+        "setup_s": round(fixed, 2),
+        "s_per_scenario_year": per_day * 365 / size,
+        "peak_gib": peak,
+        "triad_gbps": 24 * net.n_links * size / tri / 1e9,
+        "triads_per_day": per_day / tri,
+    }
+
+
+def main() -> None:
+    """Run every configuration in a subprocess and print a table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10k and 100k nodes only")
+    ap.add_argument("--days", type=int, default=0, help="days to time (default: by size)")
+    ap.add_argument("--one", nargs=3, metavar=("N", "S", "DTYPE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        n, s, dt = int(args.one[0]), int(args.one[1]), args.one[2]
+        days = args.days or (60 if n <= 10_000 else 20 if n <= 100_000 else 5)
+        print(json.dumps(run_one(n, s, dt, days)))
+        return
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    configs = [(n, 1, "float64") for n in sizes] + [(n, 64, "float32") for n in sizes]
+    header = (
+        f"{'nodes':>9} {'links':>10} {'S':>3} {'dtype':>7} {'days':>4} "
+        f"{'s/scen-yr':>10} {'peak GiB':>8} {'triad GB/s':>10} {'triads/day':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for n, s, dt in configs:
+        cmd = [sys.executable, __file__, "--one", str(n), str(s), dt]
+        if args.days:
+            cmd += ["--days", str(args.days)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(f"{n:>9} {'':>10} {s:>3} {dt:>7} failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{r['nodes']:>9} {r['links']:>10} {r['batch']:>3} {r['dtype']:>7} {r['days']:>4} "
+            f"{r['s_per_scenario_year']:>10.3f} {r['peak_gib']:>8.2f} {r['triad_gbps']:>10.1f} "
+            f"{r['triads_per_day']:>10.1f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
