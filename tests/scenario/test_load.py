@@ -217,3 +217,13 @@ def test_loaded_text_is_the_merged_scenario(write: Write) -> None:
     loaded = read_scenario(write("child.yaml", "extends: [base.yaml]\nname: child\n"))
     again = load_scenario(dict(__import__("yaml").safe_load(loaded.text)))
     assert again == loaded.scenario
+
+
+def test_members_cannot_change_batch_wide_fields(write: Write) -> None:
+    text = BASE + "members:\n  - name: a\n    overrides: {horizon_days: 30}\n"
+    with pytest.raises(InputError) as info:
+        read_scenario(write("m.yaml", text))
+    assert problems(info) == [
+        "m.yaml:18 | members[0].overrides: horizon_days cannot differ between members of one batch "
+        "(make a separate scenario)"
+    ]

@@ -34,6 +34,13 @@ def _member(ds: xr.Dataset, member: int) -> xr.Dataset:
     return ds.isel(member=member) if "member" in ds.dims else ds
 
 
+def _which(ds: xr.Dataset, member: int) -> str:
+    """`` (member NAME)`` when the run has several members, else empty."""
+    if "member" in ds.dims and ds.sizes["member"] > 1:
+        return f" (member {ds['member'].values[member]})"
+    return ""
+
+
 def output_ratio(ds: xr.Dataset, member: int = 0) -> pd.DataFrame:
     """Output / baseline per day (rows) and ``region/product`` (columns), nodes summed."""
     one = _member(ds, member)
@@ -70,7 +77,9 @@ def _empty(ax: Any, text: str) -> None:
 
 def output_over_time(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
     """Output relative to baseline of the hardest-hit region-industries, with the 95% line."""
-    fig, ax = _figure("Output of the hardest-hit region-industries (1 = baseline)")
+    fig, ax = _figure(
+        "Output of the hardest-hit region-industries (1 = baseline)" + _which(ds, member)
+    )
     ratio = output_ratio(ds, member)
     keys = hardest_hit(ds, top, member)
     for k in keys:
@@ -86,7 +95,9 @@ def output_over_time(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
 
 def inventories(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
     """Days of input cover of the nodes whose cover falls most (inventories drawing down)."""
-    fig, ax = _figure("Inventories drawing down (days of cover, nodes with the largest fall)")
+    fig, ax = _figure(
+        "Inventories drawing down (days of cover, largest falls)" + _which(ds, member)
+    )
     inv = _member(ds, member)["inventory_days"]
     values = inv.values
     finite = np.isfinite(values).all(axis=0) & (values[0] > 0)
@@ -108,7 +119,7 @@ def inventories(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
 
 def prices(ds: xr.Dataset, top: int = 8, member: int = 0) -> Figure:
     """Scarcity price index of the markets whose price moved most (1 = baseline)."""
-    fig, ax = _figure("Scarcity prices (index, 1 = baseline)")
+    fig, ax = _figure("Scarcity prices (index, 1 = baseline)" + _which(ds, member))
     one = _member(ds, member)
     if "market_price" in one:
         p = one["market_price"].values

@@ -528,8 +528,8 @@ def check_codes(
 def _stack(members: list[list[_Draft]]) -> list[Rule]:
     size = len(members)
     groups: dict[tuple[Any, ...], dict[int, _Draft]] = {}
-    order: list[tuple[Any, ...]] = []
     for j, drafts in enumerate(members):
+        seen: dict[tuple[Any, ...], int] = {}
         for d in drafts:
             key: tuple[Any, ...] = (
                 d.kind,
@@ -539,14 +539,9 @@ def _stack(members: list[list[_Draft]]) -> list[Rule]:
                 d.persist,
                 d.index.tobytes(),
             )
-            slot = groups.setdefault(key, {})
-            if not slot:
-                order.append(key)
-            if j in slot:  # same key twice in one member: keep both as separate groups
-                key = (*key, len(order))
-                slot = groups.setdefault(key, {})
-                order.append(key)
-            slot[j] = d
+            seen[key] = seen.get(key, -1) + 1  # the n-th identical draft of a member stacks with
+            groups.setdefault((*key, seen[key]), {})[j] = d  # the n-th of the others
+    order = list(groups)
     rules = []
     for key in order:
         slot = groups[key]

@@ -34,6 +34,8 @@ PRESETS_DIR = Path(__file__).parent / "presets"
 """Folder of the preset scenarios shipped in the package."""
 
 _MAX_DEPTH = 16
+_PER_BATCH = frozenset({"name", "dataset", "horizon_days", "start_date", "seed", "members"})
+"""Scenario fields every member of a batch shares (a member's overrides may not change them)."""
 
 
 class LDict(dict[str, Any]):
@@ -491,6 +493,17 @@ def validate_tree(tree: Any, subject: str) -> Scenario:
         body = {k: v for k, v in tree.items() if k != "members"}
         for j, member in enumerate(scenario.members):
             if not member.overrides:
+                continue
+            fixed = sorted(set(member.overrides) & _PER_BATCH)
+            if fixed:
+                line = tree["members"][j].lines.get("overrides", ("?", 0))
+                problems.append(
+                    Problem(
+                        f"{line[0]}:{line[1]}",
+                        f"members[{j}].overrides: {', '.join(fixed)} cannot differ between "
+                        "members of one batch (make a separate scenario)",
+                    )
+                )
                 continue
             mtree = _merge_tracked(body, tree["members"][j]["overrides"])
             try:
