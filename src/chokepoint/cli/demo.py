@@ -21,7 +21,7 @@ FALLBACK = "toy-licensing"
 
 def demo(
     html: Path = typer.Option(Path("reports/demo.html"), "--html", help="HTML report to write."),
-    out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Results folder."),
+    out: Path = typer.Option(Path("reports/demo-run"), "--out", "-o", help="Results folder."),
     json_out: bool = typer.Option(False, "--json", help="Print the JSON summary only."),
 ) -> None:
     """Run the flagship preset (April 2025 rare-earth licensing), print tables, write the report."""
