@@ -41,5 +41,8 @@ test: env-dev lint docs
 bench: env-dev
 	$(RUN) python benchmarks/bench_engine.py
 
+bench-sweep: env-dev
+	$(RUN) python benchmarks/bench_sweep.py
+
 clean:
 	rm -rf $(VENV) .tools build reports .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,9 @@ console = Console()
 
 
 def sweep(
-    file: Path = typer.Argument(..., help="Sweep file (base scenario, parameters, design)."),
+    file: str = typer.Argument(
+        ..., help="Sweep file (base scenario, parameters, design) or a preset name."
+    ),
     samples: int | None = typer.Option(
         None, "--samples", "-n", help="Override the number of members."
     ),

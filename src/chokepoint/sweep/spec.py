@@ -87,6 +87,14 @@ def _copy(value: Any) -> Any:
     return value
 
 
+PRESETS = Path(__file__).parent / "presets"
+
+
+def list_sweep_presets() -> list[str]:
+    """Names of the sweep files shipped with the package."""
+    return sorted(p.stem for p in PRESETS.glob("*.yaml"))
+
+
 def read_sweep(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scenario]:
     """Read and check a sweep file (or mapping); returns the spec and its base scenario.
 
@@ -99,6 +107,11 @@ def read_sweep(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scena
         data: Any = dict(source)
     else:
         path = Path(source)
+        if not path.exists() and (PRESETS / f"{source}.yaml").exists():
+            path = PRESETS / f"{source}.yaml"
+        if not path.exists():
+            msg = f"expected a sweep file or one of the presets {', '.join(list_sweep_presets())}"
+            raise InputError("sweep", [Problem(str(source), msg)])
         label = path.name
         folder = path.parent
         try:
