@@ -147,7 +147,7 @@ class CompiledNetwork:
 
     def firm_labels(self) -> npt.NDArray[np.object_]:
         """Firm name of each node, ``""`` for a region's aggregate node [n]."""
-        names = np.asarray(list(self.firms) + [""], dtype=object)
+        names = np.asarray([*self.firms, ""], dtype=object)
         return names[np.where(self.node_firm >= 0, self.node_firm, len(self.firms))]
 
     def node_table(self) -> pd.DataFrame:
