@@ -227,3 +227,13 @@ def test_members_cannot_change_batch_wide_fields(write: Write) -> None:
         "m.yaml:18 | members[0].overrides: horizon_days cannot differ between members of one batch "
         "(make a separate scenario)"
     ]
+
+
+def test_mapping_errors_name_the_field() -> None:
+    with pytest.raises(InputError) as info:
+        load_scenario(
+            {"name": "x", "instruments": {"a": {"type": "quota", "actor": "A", "products": ["p"]}}}
+        )
+    assert problems(info) == [
+        "scenario | instruments.a: expected exactly one of cap_per_day or cap_share"
+    ]

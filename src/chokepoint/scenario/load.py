@@ -199,6 +199,7 @@ def _locate(tree: Any, path: Sequence[str | int]) -> tuple[tuple[str, int], list
             and isinstance(part, str)
             and part.isidentifier()
             and not part.startswith(_SCALAR_BRANCHES)
+            and part not in (cur.get("type"), cur.get("distribution"))  # a union tag
         ):
             named.append(part)
         elif not isinstance(cur, dict | list):
@@ -219,7 +220,7 @@ def locator(tree: Any) -> Locator:
 
     def locate(path: Sequence[str | int]) -> str:
         (file, line), _ = _locate(tree, path)
-        return f"{file}:{line}"
+        return f"{file}:{line}" if line else file
 
     return locate
 
@@ -294,12 +295,20 @@ def _describe(err: Mapping[str, Any], tree: Any) -> tuple[str, str]:
     else:
         text = str(err.get("msg", "invalid value"))
         text = text.removeprefix("Value error, ")
+        if kind == "too_short":
+            text = (
+                f"expected at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+            )
+        elif kind == "too_long":
+            text = (
+                f"expected at most {ctx.get('max_length')} item(s), got {ctx.get('actual_length')}"
+            )
         if text.startswith("Input should be "):
             text = "expected " + text.removeprefix("Input should be ")
         if not isinstance(got, dict | list) and "got" not in text:
             text = f"{text}, got {got!r}"
         msg = text
-    return f"{file}:{line}", f"{field}: {msg}"
+    return (f"{file}:{line}" if line else file), f"{field}: {msg}"
 
 
 _SCALAR_BRANCHES = ("int", "float", "str", "bool", "date", "constrained-", "function-")
