@@ -1,0 +1,81 @@
+"""Static analysis: chokepoint ranking, exposure (content tracing), coercion potential, criticality."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from chokepoint.service import backend
+from chokepoint.service.deps import SettingsDep, StoreDep
+from chokepoint.service.schemas import Matrix, Table
+from chokepoint.service.security import ServiceError
+
+router = APIRouter(prefix="/analysis", tags=["analysis"])
+
+Dataset = Annotated[str, Path(description="Dataset name.", pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
+Code = r"^[A-Za-z0-9_.-]{1,60}$"
+
+
+@router.get("/{dataset}/chokepoints", response_model=Table)
+async def chokepoints(
+    dataset: Dataset,
+    settings: SettingsDep,
+    store: StoreDep,
+    share_threshold: Annotated[float, Query(ge=0.01, le=1.0)] = 0.2,
+    stop_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    horizon_days: Annotated[int, Query(ge=1, le=3650)] = 180,
+    top: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> Table:
+    """Rank stages by the output value lost when each stops (simulated as one batch)."""
+    if horizon_days > settings.max_horizon_days:
+        raise ServiceError(
+            422,
+            "invalid_input",
+            f"expected horizon_days <= {settings.max_horizon_days} (server limit), got {horizon_days}",
+        )
+    out = await run_in_threadpool(
+        backend.chokepoints,
+        dataset,
+        store,
+        share_threshold=share_threshold,
+        stop_days=min(stop_days, horizon_days),
+        horizon_days=horizon_days,
+        top=top,
+    )
+    return Table(**out)
+
+
+@router.get("/{dataset}/exposure", response_model=Matrix)
+async def exposure(
+    dataset: Dataset,
+    store: StoreDep,
+    stage: Annotated[str, Query(pattern=Code, description="Traced product (stage).")],
+    origin: Annotated[str, Query(pattern=Code, description="Region whose stage is traced.")],
+) -> Matrix:
+    """Region x product heat map: share of embodied STAGE originating in ORIGIN."""
+    return Matrix(
+        **await run_in_threadpool(backend.exposure, dataset, store, origin=origin, stage=stage)
+    )
+
+
+@router.get("/{dataset}/coercion", response_model=Table)
+async def coercion(
+    dataset: Dataset,
+    store: StoreDep,
+    actor: Annotated[str, Query(pattern=Code, description="The restricting state.")],
+    threshold: Annotated[float, Query(ge=0.01, le=1.0)] = 0.5,
+) -> Table:
+    """Value at risk per region if ACTOR cut every stage it dominates."""
+    return Table(
+        **await run_in_threadpool(
+            backend.coercion, dataset, store, actor=actor, threshold=threshold
+        )
+    )
+
+
+@router.get("/criticality/{assessment}", response_model=Table)
+async def criticality(assessment: Literal["eu-2017", "eu-2020", "eu-2023"]) -> Table:
+    """EU criticality scores (supply risk SR, economic importance EI) recomputed from inputs."""
+    return Table(**await run_in_threadpool(backend.criticality, assessment))
