@@ -67,6 +67,7 @@ def _register() -> None:
     for command in (run.run, report.report, demo.demo):
         app.command(command.__name__)(command)
     app.add_typer(scenario.app, name="scenario")
+    from chokepoint.cli import serve; app.command("serve")(serve.serve)  # fmt: skip  # noqa: E702, I001
 
 
 _register()

@@ -96,7 +96,11 @@ class ServiceSettings(BaseModel):
         except ValidationError as exc:
             problems = []
             for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "settings"
+                field = ".".join(str(p) for p in err["loc"])
+                if not field:  # a rule across fields: its message says it all
+                    text = str(err["msg"]).removeprefix("Value error, ")
+                    problems.append(Problem("settings", text))
+                    continue
                 where = f"{ENV_PREFIX}{field.upper()}" if field in cls.model_fields else field
                 got = "(hidden)" if field == "token" else repr(err.get("input"))
                 problems.append(Problem(where, f"expected {err['msg']}, got {got}"))
