@@ -293,6 +293,160 @@ def recovery_curve(kind: Recovery, elapsed: FloatArray, tau: float) -> FloatArra
     raise ChokepointError(msg)
 
 
+def _distribute_and_order_py(
+    indptr: npt.NDArray[np.int32],
+    src: npt.NDArray[np.int32],
+    w: FloatArray,
+    pair_indptr: IntArray,
+    amount: FloatArray,
+    goal_coef: FloatArray,
+    restoration: float,
+    stock: FloatArray,
+    g: FloatArray,
+    x: FloatArray,
+    v: FloatArray,
+    x_goal: FloatArray,
+    ratio: FloatArray,
+    stock_out: FloatArray,
+    g_out: FloatArray,
+    moved: npt.NDArray[np.bool_],
+    far: npt.NDArray[np.bool_],
+    chunks: int,
+) -> FloatArray:  # pragma: no cover - compiled
+    n, s_count = x.shape
+    partial = np.zeros((chunks, n, s_count))
+    step = (n + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        deliv = np.empty(s_count)
+        weight = np.empty(s_count)
+        for node in range(c * step, min(n, (c + 1) * step)):
+            for k in range(pair_indptr[node], pair_indptr[node + 1]):
+                lo, hi = indptr[k], indptr[k + 1]
+                a = amount[k]
+                gc = goal_coef[k]
+                if s_count == 1:
+                    d = 0.0
+                    wt = 0.0
+                    for e in range(lo, hi):
+                        u = src[e]
+                        d += w[e] * v[u, 0]
+                        wt += w[e] * ratio[u, 0]
+                    deliv[0] = d
+                    weight[0] = wt
+                else:
+                    deliv[:] = 0.0
+                    weight[:] = 0.0
+                    for e in range(lo, hi):
+                        u = src[e]
+                        we = w[e]
+                        for s in range(s_count):
+                            deliv[s] += we * v[u, s]
+                            weight[s] += we * ratio[u, s]
+                for s in range(s_count):
+                    add = g[k, s] * deliv[s]
+                    use = a * x[node, s]
+                    if abs(add - use) > 1e-8 + 1e-5 * abs(use):
+                        moved[node, s] = True
+                    st = max(stock[k, s] + add - use, 0.0)
+                    stock_out[k, s] = st
+                    goal = gc * x_goal[node, s]
+                    if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
+                        far[node, s] = True
+                    gap = max(goal - st, 0.0) * restoration + use
+                    deliv[s] = gap / weight[s] if weight[s] != 0.0 else 0.0
+                    g_out[k, s] = deliv[s]
+                if s_count == 1:
+                    gk = deliv[0]
+                    for e in range(lo, hi):
+                        partial[c, src[e], 0] += w[e] * gk
+                else:
+                    for e in range(lo, hi):
+                        u = src[e]
+                        we = w[e]
+                        for s in range(s_count):
+                            partial[c, u, s] += we * deliv[s]
+    return partial.sum(axis=0)
+
+
+_distribute_and_order = numba.njit(cache=True)(_distribute_and_order_py)
+_distribute_and_order_par = numba.njit(parallel=True, cache=True)(_distribute_and_order_py)
+
+
+def _order_factors_py(
+    indptr: npt.NDArray[np.int32],
+    src: npt.NDArray[np.int32],
+    w: FloatArray,
+    pair_indptr: IntArray,
+    amount: FloatArray,
+    goal_coef: FloatArray,
+    restoration: float,
+    stock: FloatArray,
+    x: FloatArray,
+    x_goal: FloatArray,
+    ratio: FloatArray,
+    nogap: npt.NDArray[np.bool_],
+    g_out: FloatArray,
+    far: npt.NDArray[np.bool_],
+) -> None:  # pragma: no cover - compiled
+    n, s_count = x.shape
+    for node in numba.prange(n):
+        weight = np.empty(s_count)
+        for k in range(pair_indptr[node], pair_indptr[node + 1]):
+            weight[:] = 0.0
+            for e in range(indptr[k], indptr[k + 1]):
+                u = src[e]
+                for s in range(s_count):
+                    weight[s] += w[e] * ratio[u, s]
+            for s in range(s_count):
+                use = amount[k] * x[node, s]
+                goal = goal_coef[k] * x_goal[node, s]
+                st = stock[k, s]
+                if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
+                    far[node, s] = True
+                gap = use if nogap[s] else max(goal - st, 0.0) * restoration + use
+                g_out[k, s] = gap / weight[s] if weight[s] != 0.0 else 0.0
+
+
+_order_factors = numba.njit(cache=True)(_order_factors_py)
+
+
+def _supplier_orders_py(
+    indptr: npt.NDArray[np.int32],
+    src: npt.NDArray[np.int32],
+    w: FloatArray,
+    g: FloatArray,
+    n: int,
+    chunks: int,
+) -> FloatArray:  # pragma: no cover - compiled
+    m, s_count = g.shape
+    partial = np.zeros((chunks, n, s_count))
+    step = (m + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        for k in range(c * step, min(m, (c + 1) * step)):
+            for e in range(indptr[k], indptr[k + 1]):
+                u = src[e]
+                we = w[e]
+                for s in range(s_count):
+                    partial[c, u, s] += we * g[k, s]
+    return partial.sum(axis=0)
+
+
+_supplier_orders = numba.njit(cache=True)(_supplier_orders_py)
+_supplier_orders_par = numba.njit(parallel=True, cache=True)(_supplier_orders_py)
+
+
+def supplier_orders(by_pair: sp.csr_array, g: FloatArray, n: int) -> FloatArray:
+    """Σ_{e out of u} w_e g_{k(e)} for every supplier u (then × ρ_u gives its orders).  (m, S) -> (n, S).
+
+    Sweeps the links pair by pair (the pair-level array is read once, in order) and adds into
+    per-thread node-level buffers, which stay in cache.
+    """
+    big = by_pair.nnz * g.shape[1] > PARALLEL_WORK
+    kernel = _supplier_orders_par if big else _supplier_orders
+    chunks = numba.get_num_threads() if big else 1
+    return kernel(by_pair.indptr, by_pair.indices, by_pair.data, np.ascontiguousarray(g), n, chunks)  # type: ignore[no-any-return]
+
+
 # --------------------------------------------------------------------------------------------
 # Network preparation and events.
 # --------------------------------------------------------------------------------------------
@@ -313,8 +467,6 @@ class ArioNet:
     pair_node: IntArray
     pair_product: IntArray
     pair_indptr: IntArray
-    by_supplier: sp.csr_array
-    """(n x m): w_e at (u(e), k(e)) — Σ over a supplier's links."""
     by_pair: sp.csr_array
     """(m x n): w_e at (k(e), u(e)) — Σ over a pair's links."""
     inflow: FloatArray
@@ -327,12 +479,10 @@ def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
     """Arrays and link matrices of ``net`` for :func:`simulate_ario`."""
     n, m = net.n_nodes, net.n_pairs
     w = net.link_flow.astype(np.float64)
-    by_supplier = sp.csr_array((w, (net.link_src, net.link_pair)), shape=(n, m))
     by_pair = sp.csr_array((w, (net.link_pair, net.link_src)), shape=(m, n))
-    for mat in (by_supplier, by_pair):
-        mat.sum_duplicates()
-        mat.indptr = mat.indptr.astype(np.int32)
-        mat.indices = mat.indices.astype(np.int32)
+    by_pair.sum_duplicates()
+    by_pair.indptr = by_pair.indptr.astype(np.int32)
+    by_pair.indices = by_pair.indices.astype(np.int32)
     x0 = net.output.astype(np.float64)
     use = np.bincount(net.pair_node, net.pair_amount, minlength=n) * x0
     va = np.maximum(x0 - use, 0.0) * p.days_per_year
@@ -346,7 +496,6 @@ def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
         pair_node=net.pair_node,
         pair_product=net.pair_product,
         pair_indptr=net.pair_indptr,
-        by_supplier=by_supplier,
         by_pair=by_pair,
         inflow=net.pair_inflow(),
         capital=va * p.capital_to_va,
@@ -561,7 +710,14 @@ def simulate_ario(
     out_fd = np.empty((size, horizon, n))
     out_reb = np.empty((size, horizon, n))
 
-    orders = ratio * sparse_times(an.by_supplier, g)
+    bp = an.by_pair
+    goal_coef = a * an.days
+    big = bp.nnz * size > PARALLEL_WORK
+    fused = _distribute_and_order_par if big else _distribute_and_order
+    chunks = numba.get_num_threads() if big else 1
+    stock_next = np.empty_like(stock)
+    g_next = np.empty_like(g)
+    orders = ratio * supplier_orders(bp, g, n)
     for day in range(horizon):
         # 1. events: capacity loss Δ and (re)filled rebuilding demand
         delta, rebuilding = _capacity_loss(evs, day, p, an, size)
@@ -581,38 +737,62 @@ def simulate_ario(
         x_opt = np.fmin(demand, cap)
         x = production(x_opt, stock, requirement, an.pair_indptr)
 
-        # 4. proportional rationing, deliveries into inventories
+        # 4. proportional rationing; 5. inventories and next orders (one sweep over the links)
         phi = rationing(x, demand)
-        add = g * sparse_times(an.by_pair, ratio * phi)
-        use = a[:, None] * x[an.pair_node]
-        if p.compat:
-            moved = ~allclose_by_scenario(add, use)
-            stock[:, moved] += add[:, moved] - use[:, moved]
-        else:
-            stock += add - use
-        np.maximum(stock, 0.0, out=stock)
         served_reb = reb_demand * phi
+        reb_left = reb_demand - served_reb
+        x_goal = np.fmin(orders + fd + (reb_left if p.compat else reb_demand), cap)
+        ratio_next = (
+            _div(cap, x0[:, None], fill=1.0) if p.order_type == "alt" else np.ones((n, size))
+        )
+        moved = np.zeros((n, size), dtype=bool)
+        far = np.zeros((n, size), dtype=bool)
+        pulled = fused(
+            bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
+            stock, g, x, ratio * phi, x_goal, ratio_next, stock_next, g_next, moved, far, chunks,
+        )  # fmt: skip
+        fixed = False
+        if p.compat:
+            # Q3: a scenario whose deliveries equal its use keeps its stocks; one whose stocks
+            # equal their goal orders its use only. Both are rare outside the steady state.
+            kept = ~moved.any(axis=0)
+            if kept.any():
+                stock_next[:, kept] = stock[:, kept]
+                far[:, kept] = False
+                _order_factors(
+                    bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
+                    np.ascontiguousarray(stock_next[:, kept]), np.ascontiguousarray(x[:, kept]),
+                    np.ascontiguousarray(x_goal[:, kept]), np.ascontiguousarray(ratio_next[:, kept]),
+                    np.zeros(int(kept.sum()), dtype=bool), sub := np.empty((len(a), int(kept.sum()))),
+                    far_sub := np.zeros((n, int(kept.sum())), dtype=bool),
+                )  # fmt: skip
+                g_next[:, kept] = sub
+                far[:, kept] = far_sub
+                fixed = True
+            close = ~far.any(axis=0)
+            if close.any():
+                _order_factors(
+                    bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
+                    np.ascontiguousarray(stock_next[:, close]), np.ascontiguousarray(x[:, close]),
+                    np.ascontiguousarray(x_goal[:, close]), np.ascontiguousarray(ratio_next[:, close]),
+                    np.ones(int(close.sum()), dtype=bool), sub := np.empty((len(a), int(close.sum()))),
+                    np.zeros((n, int(close.sum())), dtype=bool),
+                )  # fmt: skip
+                g_next[:, close] = sub
+                fixed = True
+        stock, stock_next = stock_next, stock
+        g, g_next = g_next, g
+        ratio = ratio_next
+        orders = ratio * (supplier_orders(bp, g, n) if fixed else pulled)
         if reb_ever:
-            reb_demand = reb_demand - served_reb
+            reb_demand = reb_left
             _receive_rebuilding(evs, day, p, phi)
 
         out_x[:, day, :] = x.T
         out_cap[:, day, :] = cap.T
         out_alpha[:, day, :] = alpha.T
-        out_fd[:, day, :] = (fd * (1.0 - phi)).T if size else 0.0
-        out_reb[:, day, :] = (reb_demand + served_reb).T
-
-        # 5. next orders: use plus inventory gap, split over suppliers
-        x_goal = np.fmin(orders + fd + (reb_demand if p.compat else reb_demand + served_reb), cap)
-        goal = (a * an.days)[:, None] * x_goal[an.pair_node]
-        gap = inventory_gap(stock, goal, restoration, p.compat) + use
-        if p.order_type == "alt":
-            ratio = _div(cap, x0[:, None], fill=1.0)
-            weight = sparse_times(an.by_pair, ratio)
-        else:
-            weight = np.repeat(an.inflow[:, None], size, axis=1)
-        g = _div(gap, weight)
-        orders = ratio * sparse_times(an.by_supplier, g)
+        out_fd[:, day, :] = (fd * (1.0 - phi)).T
+        out_reb[:, day, :] = (reb_left + served_reb).T
         if progress is not None:
             progress(day + 1, horizon)
 
