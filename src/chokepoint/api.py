@@ -64,8 +64,9 @@ def list_datasets(*, store: StorePath = None) -> pd.DataFrame:
     """Every dataset in the store, shipped ones included, with the row count of each table.
 
     >>> import chokepoint as cp
-    >>> cp.api.list_datasets().set_index("name").loc["toy", ["origin", "producers", "links"]].tolist()
-    ['package', 8, 8]
+    >>> toy = cp.api.list_datasets().set_index("name").loc["toy"]
+    >>> toy["origin"], int(toy["producers"]), int(toy["links"])
+    ('package', 8, 8)
     """
     from chokepoint.store import open_store
 

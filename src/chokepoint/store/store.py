@@ -3,8 +3,9 @@
 >>> from chokepoint.store import open_store
 >>> with open_store() as store:
 ...     _ = store.ensure_packaged(["toy"])
-...     store.list_datasets().loc[0, ["name", "version", "links"]].tolist()
-['toy', '1.0', 8]
+...     row = store.list_datasets().iloc[0]
+>>> row["name"], row["version"], int(row["links"])
+('toy', '1.0', 8)
 """
 
 from __future__ import annotations
