@@ -29,8 +29,21 @@ FIGURE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The numeric columns of each network table that the card lists as figures."""
 
-RECORD_FIELDS = ("kind", "table", "row", "key", "column", "value", "unit", "source", "note")
-"""Fields of every card record (``kind`` is figure, source, assumption, balancing or side)."""
+RECORD_FIELDS = (
+    "kind",
+    "table",
+    "row",
+    "key",
+    "column",
+    "value",
+    "unit",
+    "basis",
+    "source",
+    "note",
+)
+"""Fields of every card record (``kind`` is figure, source, assumption, balancing or side;
+``basis`` of a figure is ``assumption`` if its row cites an ASSUMPTION, ``derived`` if it says
+DERIVED, else ``sourced``)."""
 
 _UNITS = {
     "unit_value_usd": "USD/unit",
@@ -181,9 +194,39 @@ def card_records(
     frame[["table", "key", "column", "unit", "source", "note"]] = (
         frame[["table", "key", "column", "unit", "source", "note"]].fillna("").astype(str)
     )
+    frame["basis"] = np.where(frame["kind"] == "figure", _basis(frame), "")
     rows = frame["row"].astype("Int64")
     frame["row"] = rows.astype(object).where(rows.notna(), None)
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+_OWN_CLAUSE = {"capacity": "capacity", "lead_time_days": "lead time"}
+_OTHER_CLAUSE = {"output": "capacity", "flow": "lead time"}
+
+
+def _basis(frame: pd.DataFrame) -> pd.Series:
+    """sourced / derived / assumption per figure, reading only the note clauses about its column.
+
+    Notes are ``;``-separated clauses; a clause starting with ``capacity:`` or ``lead time:``
+    speaks about that column only (e.g. a sourced output with an assumed capacity).
+    """
+    note = frame["note"].astype(str)
+    text = frame["source"].astype(str) + " ; " + note
+    for column, label in _OTHER_CLAUSE.items():
+        sel = frame["column"] == column
+        text = text.where(~sel, text.str.replace(rf"{label}: [^;]*", "", regex=True))
+    for column, label in _OWN_CLAUSE.items():
+        own = note.str.extract(rf"({label}: [^;]*)", expand=False)
+        sel = (frame["column"] == column) & own.notna()
+        text = text.where(~sel, own)
+    return pd.Series(
+        np.where(
+            text.str.contains("ASSUMPTION", regex=False),
+            "assumption",
+            np.where(text.str.contains("DERIVED", regex=False), "derived", "sourced"),
+        ),
+        index=frame.index,
+    )
 
 
 def card_inputs(folder: str | Path) -> tuple[pd.DataFrame | None, dict[str, pd.DataFrame]]:
@@ -228,6 +271,19 @@ def card_markdown(tables: NetworkTables, records: list[dict[str, Any]]) -> str:
         "|---|---|",
         *[f"| {name} | {n} |" for name, n in tables.counts().items()],
         "",
+        "",
+    ]
+    figs = frame[frame["kind"] == "figure"]
+    basis = figs.groupby(["table", "basis"]).size().unstack(fill_value=0)
+    basis = basis.reindex(columns=["sourced", "derived", "assumption"], fill_value=0)
+    lines += [
+        "Basis of the figures (a row citing an ASSUMPTION counts as assumption even if part of it "
+        "is sourced):",
+        "",
+        "| table | sourced | derived | assumption |",
+        "|---|---|---|---|",
+        *[f"| {t} | {r.sourced} | {r.derived} | {r.assumption} |" for t, r in basis.iterrows()],
+        "",
         "## Sources",
         "",
     ]
@@ -256,12 +312,12 @@ def card_markdown(tables: NetworkTables, records: list[dict[str, Any]]) -> str:
             lines += [
                 f"### {table}",
                 "",
-                "| row | key | column | value | unit | source | note |",
-                "|---|---|---|---|---|---|---|",
+                "| row | key | column | value | unit | basis | source | note |",
+                "|---|---|---|---|---|---|---|---|",
             ]
             lines += [
                 f"| {r.row} | {_md_cell(r.key)} | {r.column} | {_md_cell(r.value)} | "
-                f"{_md_cell(r.unit)} | {_md_cell(r.source)} | {_md_cell(r.note)} |"
+                f"{_md_cell(r.unit)} | {r.basis} | {_md_cell(r.source)} | {_md_cell(r.note)} |"
                 for r in rows.itertuples()
             ]
             lines.append("")
