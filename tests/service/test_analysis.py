@@ -1,0 +1,55 @@
+"""Analysis over the API on the toy: exposure, coercion potential, criticality, ranking."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def test_exposure_matrix_by_hand(client: TestClient) -> None:
+    m = client.get(
+        "/api/analysis/toy/exposure", params={"stage": "refined", "origin": "NORTH"}
+    ).json()
+    assert m["rows"] == ["EAST", "NORTH", "SOUTH", "WEST"]
+    assert m["columns"] == ["component", "ore", "product", "refined"]
+    cell = dict(zip(m["columns"], m["values"][0], strict=True))  # EAST
+    # EAST/component buys 4.5 t/day from NORTH and 1.5 from SOUTH: 4.5 / 6 = 0.75
+    assert cell["component"] == pytest.approx(0.75)
+    assert cell["product"] == pytest.approx(0.75)
+    assert cell["ore"] is None  # ore embodies no refined metal
+
+
+def test_exposure_unknown_codes(client: TestClient) -> None:
+    r = client.get("/api/analysis/toy/exposure", params={"stage": "gold", "origin": "MARS"})
+    assert r.status_code == 422
+    assert {p["location"] for p in r.json()["error"]["problems"]} == {"origin", "stage"}
+
+
+def test_coercion_potential(client: TestClient) -> None:
+    t = client.get("/api/analysis/toy/coercion", params={"actor": "NORTH"}).json()
+    rows = {r["region"]: r for r in t["rows"]}
+    assert "NORTH" not in rows
+    # EAST: baseline value 600 x 50 + 150 x 20 000 = 3 030 000 USD/day, 75% embodies NORTH's stages
+    assert rows["EAST"]["value_usd_per_day"] == pytest.approx(3_030_000.0)
+    assert rows["EAST"]["share_at_risk"] == pytest.approx(0.75)
+
+
+def test_criticality_table(client: TestClient) -> None:
+    t = client.get("/api/analysis/criticality/eu-2023").json()
+    assert "sr" in t["columns"]
+    assert "ei" in t["columns"]
+    assert any(r["material"] == "Gallium" for r in t["rows"])
+    assert client.get("/api/analysis/criticality/eu-1999").status_code == 422
+
+
+def test_chokepoint_ranking(client: TestClient) -> None:
+    t = client.get(
+        "/api/analysis/toy/chokepoints", params={"horizon_days": 60, "stop_days": 30}
+    ).json()
+    assert t["rows"], t
+    first = t["rows"][0]
+    assert set(first) >= {"region", "product", "share", "world_value_lost_usd"}
+    values = [r["world_value_lost_usd"] for r in t["rows"]]
+    assert values == sorted(values, reverse=True)
+    r = client.get("/api/analysis/toy/chokepoints", params={"horizon_days": 3000})
+    assert r.status_code == 422  # above the server's horizon limit
