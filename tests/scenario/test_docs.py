@@ -18,7 +18,10 @@ DOC = Path(__file__).parents[2] / "docs" / "scenarios.md"
 def test_reference_is_in_sync_with_the_schema() -> None:
     text = DOC.read_text(encoding="utf-8")
     section = text.split("<!-- reference:start -->\n", 1)[1].split("\n<!-- reference:end -->", 1)[0]
-    assert section == reference_markdown(), "regenerate the reference section of docs/scenarios.md"
+    assert section == reference_markdown(), (
+        "regenerate the reference section of docs/scenarios.md: "
+        "uv run --frozen python -m chokepoint.scenario.schema docs/scenarios.md"
+    )
 
 
 def test_every_example_loads_and_compiles(toy: CompiledNetwork) -> None:

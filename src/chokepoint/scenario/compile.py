@@ -86,6 +86,14 @@ class _Context:
     regions: list[str]
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    """Selections shared by every member of the batch (a selection depends only on codes)."""
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per batch for ``key``."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
     def codes_region(self, codes: Sequence[str]) -> IntArray:
         return self.net.regions.get_indexer(list(codes)).astype(np.int64)
@@ -151,18 +159,50 @@ def _constant(value: float) -> FloatArray:
     return np.array([value], dtype=np.float64)
 
 
+def _selection_key(inst: ins.InstrumentBase, ctx: _Context) -> tuple[Any, ...]:
+    """What an instrument's selection depends on (its codes), to share it across members."""
+    return (inst.actor, tuple(inst.products), tuple(inst.target_regions(ctx.regions)))
+
+
+def _home_node_ids(inst: ins.InstrumentBase, ctx: _Context) -> IntArray:
+    regions = ctx.codes_region(inst.target_regions(ctx.regions))
+    products = ctx.codes_product(inst.products)
+    return ctx.memo(  # type: ignore[no-any-return]
+        ("nodes", *_selection_key(inst, ctx)),
+        lambda: _ids(home_nodes(ctx.net, regions, products)),
+    )
+
+
+def _home_pair_ids(inst: ins.InstrumentBase, ctx: _Context) -> IntArray:
+    regions = ctx.codes_region(inst.target_regions(ctx.regions))
+    products = ctx.codes_product(inst.products)
+    return ctx.memo(  # type: ignore[no-any-return]
+        ("pairs", *_selection_key(inst, ctx)),
+        lambda: _ids(home_pairs(ctx.net, regions, products)),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Compilers, one per instrument type
 # --------------------------------------------------------------------------------------------
 
 
-def _restricted(inst: ins.InstrumentBase, ctx: _Context) -> tuple[BoolArray, BoolArray]:
-    actor = int(ctx.codes_region([inst.actor])[0])
-    products = ctx.codes_product(inst.products)
-    targets = ctx.codes_region(inst.target_regions(ctx.regions))
-    links = export_links(ctx.net, actor, products, targets)
-    fd = export_final_demand(ctx.net, actor, products, targets)
-    if not links.any() and not fd.any():
+def _restricted(inst: ins.InstrumentBase, ctx: _Context) -> tuple[IntArray, IntArray]:
+    """Ids of the export links (E + A numbering) and final-demand entries the restriction covers."""
+    targets = inst.target_regions(ctx.regions)
+    key = ("restricted", inst.actor, tuple(inst.products), tuple(targets))
+
+    def make() -> tuple[IntArray, IntArray]:
+        actor = int(ctx.codes_region([inst.actor])[0])
+        products = ctx.codes_product(inst.products)
+        target_codes = ctx.codes_region(targets)
+        return (
+            _ids(export_links(ctx.net, actor, products, target_codes)),
+            _ids(export_final_demand(ctx.net, actor, products, target_codes)),
+        )
+
+    links, fd = ctx.memo(key, make)
+    if not len(links) and not len(fd):
         ctx.warnings.append(
             f"{ctx.label}: {inst.actor} exports none of {', '.join(inst.products)} to the targets "
             "in this dataset; the instrument has no effect"
@@ -170,12 +210,33 @@ def _restricted(inst: ins.InstrumentBase, ctx: _Context) -> tuple[BoolArray, Boo
     return links, fd
 
 
-def _front_running(inst: ins.InstrumentBase, ctx: _Context, links: BoolArray) -> list[_Draft]:
-    if inst.announce_day is None or inst.front_running == 1.0 or not links.any():
+def _as_ids(selection: BoolArray | IntArray) -> IntArray:
+    """Ids from a boolean mask or an id array."""
+    if selection.dtype == np.bool_:
+        return np.flatnonzero(selection).astype(np.int64)
+    return selection.astype(np.int64)
+
+
+def _front_running(
+    inst: ins.InstrumentBase,
+    ctx: _Context,
+    links: BoolArray | IntArray | Callable[[], IntArray],
+    key: tuple[Any, ...] | None = None,
+) -> list[_Draft]:
+    """``target_factor`` on the input pairs fed by ``links`` (a mask or ids over E + A, or a
+    function giving ids), from ``announce_day`` to ``start_day``; memoised under ``key``."""
+    if inst.announce_day is None or inst.front_running == 1.0:
         return []
-    pair_of = np.concatenate([ctx.net.link_pair, ctx.net.alt_pair])
-    pairs = np.unique(pair_of[links]).astype(np.int64)
-    pairs = pairs[pairs >= 0]
+
+    def make() -> IntArray:
+        chosen = links() if callable(links) else _as_ids(links)
+        pair_of = np.concatenate([ctx.net.link_pair, ctx.net.alt_pair])
+        pairs = np.unique(pair_of[chosen]).astype(np.int64)
+        return pairs[pairs >= 0]
+
+    pairs: IntArray = make() if key is None else ctx.memo(("front_running", *key), make)
+    if not len(pairs):
+        return []
     length = inst.start_day - inst.announce_day
     return [
         _Draft(
@@ -190,16 +251,23 @@ def _front_running(inst: ins.InstrumentBase, ctx: _Context, links: BoolArray) ->
 
 
 def _permit_rules(
-    links: BoolArray, fd: BoolArray, start: int, row: FloatArray, length: int | None, label: str
+    links: BoolArray | IntArray,
+    fd: BoolArray | IntArray,
+    start: int,
+    row: FloatArray,
+    length: int | None,
+    label: str,
 ) -> list[_Draft]:
+    """``permit`` on ``links`` and ``final_demand_factor`` on ``fd`` (masks or ids)."""
+    links, fd = _as_ids(links), _as_ids(fd)
     out = []
-    if links.any():
-        out.append(_Draft("permit", _ids(links), start, row, length=length, label=label))
-    if fd.any():
+    if len(links):
+        out.append(_Draft("permit", links, start, row, length=length, label=label))
+    if len(fd):
         out.append(
             _Draft(
                 "final_demand_factor",
-                _ids(fd),
+                fd,
                 start,
                 row,
                 length=length,
@@ -213,21 +281,21 @@ def _export_ban(inst: ins.ExportBan, ctx: _Context) -> list[_Draft]:
     links, fd = _restricted(inst, ctx)
     start, stop = ctx.window(inst)
     rules = _permit_rules(links, fd, start, _constant(0.0), stop - start, ctx.label)
-    return rules + _front_running(inst, ctx, links)
+    return rules + _front_running(inst, ctx, links, _selection_key(inst, ctx))
 
 
 def _quota(inst: ins.Quota, ctx: _Context) -> list[_Draft]:
     links, _ = _restricted(inst, ctx)
     start, stop = ctx.window(inst)
-    if not links.any():
+    if not len(links):
         return []
     if inst.cap_per_day is not None:
         cap = inst.cap_per_day
     else:
-        flow = np.concatenate([ctx.net.link_flow, np.zeros(len(ctx.net.alt_src))])
-        cap = float(inst.cap_share or 0.0) * float(flow[links].sum())
-    rule = _Draft("quota", _ids(links), start, _constant(cap), length=stop - start, label=ctx.label)
-    return [rule, *_front_running(inst, ctx, links)]
+        network_links = links[links < ctx.net.n_links]  # alternatives have no baseline flow
+        cap = float(inst.cap_share or 0.0) * float(ctx.net.link_flow[network_links].sum())
+    rule = _Draft("quota", links, start, _constant(cap), length=stop - start, label=ctx.label)
+    return [rule, *_front_running(inst, ctx, links, _selection_key(inst, ctx))]
 
 
 def draw_share(inst: ins.Licensing, seed: int | None, position: int, member: int) -> float:
@@ -252,7 +320,7 @@ def _licensing(inst: ins.Licensing, ctx: _Context) -> list[_Draft]:
     ctx.meta.setdefault("licensing", []).append(
         {"instrument": ctx.label, "member": ctx.member, "approval_share": share}
     )
-    return rules + _front_running(inst, ctx, links)
+    return rules + _front_running(inst, ctx, links, _selection_key(inst, ctx))
 
 
 def shock_path(inst: ins.CapacityShock, horizon: int) -> FloatArray:
@@ -274,20 +342,19 @@ def shock_path(inst: ins.CapacityShock, horizon: int) -> FloatArray:
 
 
 def _capacity_shock(inst: ins.CapacityShock, ctx: _Context) -> list[_Draft]:
-    nodes = home_nodes(
-        ctx.net,
-        ctx.codes_region(inst.target_regions(ctx.regions)),
-        ctx.codes_product(inst.products),
-    )
-    if not nodes.any():
+    nodes = _home_node_ids(inst, ctx)
+    if not len(nodes):
         ctx.warnings.append(f"{ctx.label}: no producers of {', '.join(inst.products)} to shock")
         return []
     row = shock_path(inst, ctx.horizon)
     out = []
     if len(row):
-        out.append(_Draft("capacity_factor", _ids(nodes), inst.start_day, row, label=ctx.label))
-    links = np.isin(np.concatenate([ctx.net.link_src, ctx.net.alt_src]), _ids(nodes))
-    return out + _front_running(inst, ctx, links)
+        out.append(_Draft("capacity_factor", nodes, inst.start_day, row, label=ctx.label))
+
+    def supplied() -> IntArray:
+        return _ids(np.isin(np.concatenate([ctx.net.link_src, ctx.net.alt_src]), nodes))
+
+    return out + _front_running(inst, ctx, supplied, ("shock", *_selection_key(inst, ctx)))
 
 
 def _by_value(
@@ -307,13 +374,7 @@ def _by_value(
 
 def _stockpile_release(inst: ins.StockpileRelease, ctx: _Context) -> list[_Draft]:
     net = ctx.net
-    pairs = _ids(
-        home_pairs(
-            net,
-            ctx.codes_region(inst.target_regions(ctx.regions)),
-            ctx.codes_product(inst.products),
-        )
-    )
+    pairs = _home_pair_ids(inst, ctx)
     use = net.pair_amount[pairs] * net.output[net.pair_node[pairs]]
     strategic = net.stock_strategic_days[pairs] * use
     start, stop = ctx.window(inst)
@@ -355,8 +416,8 @@ def _capacity_investment(inst: ins.CapacityInvestment, ctx: _Context) -> list[_D
     net = ctx.net
     regions = ctx.codes_region(inst.target_regions(ctx.regions))
     products = ctx.codes_product(inst.products)
-    nodes = home_nodes(net, regions, products)
-    have = set(zip(net.node_region[nodes].tolist(), net.node_product[nodes].tolist(), strict=True))
+    ids = _home_node_ids(inst, ctx)
+    have = set(zip(net.node_region[ids].tolist(), net.node_product[ids].tolist(), strict=True))
     missing = [
         f"{net.regions[r]}/{net.products[p]}"
         for r in regions
@@ -368,7 +429,6 @@ def _capacity_investment(inst: ins.CapacityInvestment, ctx: _Context) -> list[_D
             f"{ctx.label}: no existing producer to expand for {', '.join(missing)} "
             "(add a producer row with zero output to the dataset)"
         )
-    ids = _ids(nodes)
     begin = inst.start_day + inst.lead_time_days
     if begin >= ctx.horizon:
         ctx.warnings.append(
@@ -394,12 +454,11 @@ def _capacity_investment(inst: ins.CapacityInvestment, ctx: _Context) -> list[_D
 
 def _substitution(inst: ins.Substitution, ctx: _Context) -> list[_Draft]:
     net = ctx.net
-    mask = home_pairs(
-        net, ctx.codes_region(inst.target_regions(ctx.regions)), ctx.codes_product(inst.products)
-    )
+    pairs = _home_pair_ids(inst, ctx)
     if inst.buyer_products is not None:
-        mask &= np.isin(net.node_product[net.pair_node], ctx.codes_product(inst.buyer_products))
-    if not mask.any():
+        buyers = ctx.codes_product(inst.buyer_products)
+        pairs = pairs[np.isin(net.node_product[net.pair_node[pairs]], buyers)]
+    if not len(pairs):
         ctx.warnings.append(f"{ctx.label}: no buyer of {', '.join(inst.products)} substitutes")
         return []
     start, stop = ctx.window(inst)
@@ -410,7 +469,7 @@ def _substitution(inst: ins.Substitution, ctx: _Context) -> list[_Draft]:
     out = [
         _Draft(
             "requirement_factor",
-            _ids(mask),
+            pairs,
             start,
             1.0 - inst.share * ramp,
             length=length,
@@ -418,7 +477,7 @@ def _substitution(inst: ins.Substitution, ctx: _Context) -> list[_Draft]:
         )
     ]
     if inst.efficiency_penalty > 0:
-        nodes = np.unique(net.pair_node[mask]).astype(np.int64)
+        nodes = np.unique(net.pair_node[pairs]).astype(np.int64)
         row = 1.0 - inst.share * inst.efficiency_penalty * ramp
         out.append(
             _Draft(
@@ -439,10 +498,15 @@ def _substitution(inst: ins.Substitution, ctx: _Context) -> list[_Draft]:
 
 def _demand_restraint(inst: ins.DemandRestraint, ctx: _Context) -> list[_Draft]:
     net = ctx.net
-    mask = np.isin(net.fd_region, ctx.codes_region(inst.target_regions(ctx.regions))) & np.isin(
-        net.node_product[net.fd_node], ctx.codes_product(inst.products)
+    regions = ctx.codes_region(inst.target_regions(ctx.regions))
+    products = ctx.codes_product(inst.products)
+    entries: IntArray = ctx.memo(
+        ("final_demand", *_selection_key(inst, ctx)),
+        lambda: _ids(
+            np.isin(net.fd_region, regions) & np.isin(net.node_product[net.fd_node], products)
+        ),
     )
-    if not mask.any():
+    if not len(entries):
         ctx.warnings.append(
             f"{ctx.label}: no final demand for {', '.join(inst.products)} to restrain"
         )
@@ -451,7 +515,7 @@ def _demand_restraint(inst: ins.DemandRestraint, ctx: _Context) -> list[_Draft]:
     return [
         _Draft(
             "final_demand_factor",
-            _ids(mask),
+            entries,
             start,
             _constant(1.0 - inst.share),
             length=stop - start,
@@ -591,10 +655,21 @@ def compile_scenario(
     warnings: list[str] = []
     meta: dict[str, list[dict[str, Any]]] = {}
     drafts: list[list[_Draft]] = []
+    cache: dict[tuple[Any, ...], Any] = {}  # selections shared by the members
     for j, (_, member) in enumerate(members):
         rules: list[_Draft] = []
         for i, (_, label, inst) in enumerate(_paths(member)):
-            ctx = _Context(net, scenario.horizon_days, member.seed, i, j, label, regions, meta=meta)
+            ctx = _Context(
+                net,
+                scenario.horizon_days,
+                member.seed,
+                i,
+                j,
+                label,
+                regions,
+                meta=meta,
+                cache=cache,
+            )
             for d in COMPILERS[type(inst)](inst, ctx):
                 if (
                     d.start < member.horizon_days

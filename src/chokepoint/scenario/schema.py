@@ -267,3 +267,23 @@ def reference_markdown() -> str:
         doc = " ".join((extra_model.__doc__ or "").split())
         parts += [f"### {extra_model.__name__}", "", doc, "", fields_table(extra_model), ""]
     return "\n".join(parts)
+
+
+def write_reference(path: str) -> None:
+    """Replace the text between the reference markers of ``path`` with :func:`reference_markdown`."""
+    from pathlib import Path
+
+    doc = Path(path)
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split("<!-- reference:start -->\n", 1)
+    tail = rest.split("\n<!-- reference:end -->", 1)[1]
+    body = reference_markdown()
+    doc.write_text(
+        f"{head}<!-- reference:start -->\n{body}\n<!-- reference:end -->{tail}", encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":  # python -m chokepoint.scenario.schema docs/scenarios.md
+    import sys
+
+    write_reference(sys.argv[1])
