@@ -311,6 +311,8 @@ def _distribute_and_order_py(
     g_out: FloatArray,
     moved: npt.NDArray[np.bool_],
     far: npt.NDArray[np.bool_],
+    requirement: FloatArray,
+    limit: FloatArray,
     chunks: int,
 ) -> FloatArray:  # pragma: no cover - compiled
     n, s_count = x.shape
@@ -319,11 +321,14 @@ def _distribute_and_order_py(
     for c in numba.prange(chunks):
         deliv = np.empty(s_count)
         weight = np.empty(s_count)
+        lim = np.empty(s_count)
         for node in range(c * step, min(n, (c + 1) * step)):
+            lim[:] = np.inf
             for k in range(pair_indptr[node], pair_indptr[node + 1]):
                 lo, hi = indptr[k], indptr[k + 1]
                 a = amount[k]
                 gc = goal_coef[k]
+                req = requirement[k]
                 if s_count == 1:
                     d = 0.0
                     wt = 0.0
@@ -349,6 +354,8 @@ def _distribute_and_order_py(
                         moved[node, s] = True
                     st = max(stock[k, s] + add - use, 0.0)
                     stock_out[k, s] = st
+                    if req > 0.0 and st / req < lim[s]:
+                        lim[s] = st / req
                     goal = gc * x_goal[node, s]
                     if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
                         far[node, s] = True
@@ -365,6 +372,8 @@ def _distribute_and_order_py(
                         we = w[e]
                         for s in range(s_count):
                             partial[c, u, s] += we * deliv[s]
+            for s in range(s_count):
+                limit[node, s] = lim[s]
     return partial.sum(axis=0)
 
 
@@ -718,6 +727,8 @@ def simulate_ario(
     stock_next = np.empty_like(stock)
     g_next = np.empty_like(g)
     orders = ratio * supplier_orders(bp, g, n)
+    no_limit = np.full((n, size), np.inf)
+    limit = production(no_limit, stock, requirement, an.pair_indptr)
     for day in range(horizon):
         # 1. events: capacity loss Δ and (re)filled rebuilding demand
         delta, rebuilding = _capacity_loss(evs, day, p, an, size)
@@ -735,7 +746,7 @@ def simulate_ario(
         # 3. production
         cap = production_capacity(x0, delta, alpha)
         x_opt = np.fmin(demand, cap)
-        x = production(x_opt, stock, requirement, an.pair_indptr)
+        x = np.minimum(x_opt, limit)  # = min(x^opt, min_k I_k / (ψ s_k a_k)), see `production`
 
         # 4. proportional rationing; 5. inventories and next orders (one sweep over the links)
         phi = rationing(x, demand)
@@ -749,7 +760,8 @@ def simulate_ario(
         far = np.zeros((n, size), dtype=bool)
         pulled = fused(
             bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
-            stock, g, x, ratio * phi, x_goal, ratio_next, stock_next, g_next, moved, far, chunks,
+            stock, g, x, ratio * phi, x_goal, ratio_next, stock_next, g_next, moved, far,
+            requirement, limit, chunks,
         )  # fmt: skip
         fixed = False
         if p.compat:
@@ -758,6 +770,9 @@ def simulate_ario(
             kept = ~moved.any(axis=0)
             if kept.any():
                 stock_next[:, kept] = stock[:, kept]
+                limit[:, kept] = production(
+                    no_limit[:, kept], stock[:, kept], requirement, an.pair_indptr
+                )
                 far[:, kept] = False
                 _order_factors(
                     bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
