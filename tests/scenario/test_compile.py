@@ -342,3 +342,18 @@ def test_capacity_after_the_horizon_warns(toy: CompiledNetwork) -> None:
         },
     )
     assert b.rules == [] and "after the horizon" in str(b.meta["warnings"])
+
+
+def test_capacity_investment_without_a_producer_warns(toy: CompiledNetwork) -> None:
+    b = batch_of(
+        toy,
+        i={
+            "type": "capacity_investment",
+            "actor": "EAST",
+            "targets": ["EAST", "SOUTH"],
+            "products": ["refined"],
+            "units_per_day": 1,
+        },
+    )
+    assert only(b, "capacity_add").index.tolist() == [3]  # SOUTH/refined exists, EAST/refined not
+    assert "no existing producer to expand for EAST/refined" in str(b.meta["warnings"])

@@ -417,12 +417,12 @@ def _capacity_investment(inst: ins.CapacityInvestment, ctx: _Context) -> list[_D
     regions = ctx.codes_region(inst.target_regions(ctx.regions))
     products = ctx.codes_product(inst.products)
     ids = _home_node_ids(inst, ctx)
-    have = set(zip(net.node_region[ids].tolist(), net.node_product[ids].tolist(), strict=True))
+    n_products = len(net.products)
+    have = net.node_region[ids] * n_products + net.node_product[ids]
+    wanted = (regions[:, None] * n_products + products[None, :]).ravel()
+    absent = wanted[~np.isin(wanted, have)]
     missing = [
-        f"{net.regions[r]}/{net.products[p]}"
-        for r in regions
-        for p in products
-        if (int(r), int(p)) not in have
+        f"{net.regions[k // n_products]}/{net.products[k % n_products]}" for k in absent.tolist()
     ]
     if missing:
         ctx.warnings.append(
