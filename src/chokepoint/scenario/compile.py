@@ -2,15 +2,16 @@
 
 Each instrument becomes one or more :class:`~chokepoint.scenario.batch.Rule` s; selections of
 links, nodes, input pairs and final-demand entries are boolean masks over the network's flat
-arrays (``np.isin`` on integer codes), never a loop over rows.
+arrays (``np.isin`` on integer codes), never a loop over rows, and are computed once per batch
+(members share them; only their values differ).
 
 Selections (u(e) supplier, b(e) buyer, ``reg``/``prod`` the region and product of a node):
 
-* restrictions (``export_ban``, ``quota``, ``licensing``) act on export links (and on the
-  qualified alternative suppliers a, engine link id E + a)
+* restrictions (``export_ban``, ``quota``, ``licensing``) act on the export links e with
   ``reg(u(e)) = actor``, ``prod(u(e))`` in products, ``reg(b(e))`` in targets and
-  ``reg(b(e)) != actor``: a link is an export when supplier and buyer regions differ, and the
-  actor's domestic buyers are never restricted (a state restricts exports, not home sales). Bans and
+  ``reg(b(e)) != actor``, and on the qualified alternative suppliers a of the same description
+  (engine link id E + a). A link is an export when supplier and buyer regions differ; the actor's
+  domestic buyers are never restricted (a state restricts exports, not home sales). Bans and
   licensing also scale the final demand f of target regions served directly by the actor's
   producers (``final_demand_factor``); a quota covers links only;
 * ``capacity_shock`` / ``capacity_investment``: nodes with ``reg(n)`` in targets and ``prod(n)`` in
