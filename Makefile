@@ -3,9 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
-RUN := $(UV) run --frozen
+RUN := $(UV) run --frozen --no-sync
 
-export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: demo test lint typecheck docs bench bench-sweep bench-ario env env-dev clean
@@ -15,13 +14,13 @@ $(UV):
 	.tools/bin/pip install --quiet uv
 
 env: | $(UV)
-	$(UV) sync --frozen --no-dev
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
 
 env-dev: | $(UV)
-	$(UV) sync --frozen --group dev
+	$(UV) sync --frozen --group dev --python $(PYTHON)
 
 demo: env
-	$(RUN) --no-dev chokepoint demo --html reports/demo.html
+	$(RUN) chokepoint demo --html reports/demo.html
 
 lint: env-dev
 	$(RUN) ruff check src tests properties benchmarks examples
