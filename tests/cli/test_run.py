@@ -132,3 +132,23 @@ def test_demo_writes_tables_and_report(tmp_path: Path, monkeypatch: pytest.Monke
     meta = json.loads((tmp_path / "run" / "run.json").read_text())
     with open_store() as store:  # the run is recorded in the (per-test) store
         assert store.get_run(meta["run_id"])["scenario"] == "toy-licensing"
+
+
+def test_end_products_come_first_in_time_to_pain() -> None:
+    import chokepoint as cp
+    from chokepoint.report.html import end_products, ranked
+
+    net = cp.build_network(cp.load_dataset("toy"))
+    assert end_products(net) == {"product"}
+    summary = {
+        "metrics": {
+            "time_to_pain": [
+                {"region": "NORTH", "product": "refined", "day": 3},
+                {"region": "EAST", "product": "product", "day": 40},
+                {"region": "WEST", "product": "product", "day": None},
+            ]
+        }
+    }
+    r = ranked(summary, end_products(net))
+    assert [x["day"] for x in r["time_to_pain"]] == [3, 40]  # never-hit rows dropped, by day
+    assert r["time_to_pain_end"] == [{"region": "EAST", "product": "product", "day": 40}]

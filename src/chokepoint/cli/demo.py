@@ -28,6 +28,7 @@ def demo(
     with handle_errors():
         from chokepoint.cli.report import write_html
         from chokepoint.cli.run import load_network, print_tables, run_with_progress, save
+        from chokepoint.report.html import end_products
         from chokepoint.scenario.load import load_scenario
 
         preset = FLAGSHIP
@@ -49,5 +50,5 @@ def demo(
         console.print(" ".join(s.description.split()))
         for w in outcome.warnings:
             err_console.print(f"[yellow]warning:[/] {w}")
-        print_tables(outcome.summary)
+        print_tables(outcome.summary, end=end_products(outcome.net))
         console.print(f"results in {out}; report written to {path}")

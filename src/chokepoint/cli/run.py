@@ -19,6 +19,7 @@ from rich.table import Table
 from chokepoint.cli._errors import err_console, handle_errors
 from chokepoint.errors import ChokepointError
 from chokepoint.network.compile import CompiledNetwork
+from chokepoint.report.html import end_products
 from chokepoint.scenario.load import LoadedScenario
 
 console = Console(highlight=False)
@@ -119,12 +120,18 @@ def _top(
     return sorted(records, key=key)[:n]
 
 
-def print_tables(summary: dict[str, Any], top: int = 10, out: Console | None = None) -> None:
-    """Rich tables: hardest-hit region-industries, time-to-pain, unmet final demand, prices."""
+def print_tables(
+    summary: dict[str, Any],
+    top: int = 10,
+    out: Console | None = None,
+    end: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Rich tables: hardest-hit region-industries, time-to-pain (of the ``end`` products first),
+    unmet final demand, prices."""
     from chokepoint.report.html import ranked
 
     c = out or console
-    r = ranked(summary)
+    r = ranked(summary, end)
     many = summary.get("scenarios", 1) > 1
 
     def table(title: str, rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> None:
@@ -145,8 +152,14 @@ def print_tables(summary: dict[str, Any], top: int = 10, out: Console | None = N
         r["output_lost"],
         [("region", "region"), ("product", "product"), ("units", "units"), ("value_usd", "USD")],
     )
+    if r["time_to_pain_end"]:
+        table(
+            "Time to pain of end products (first day below 95% of baseline)",
+            r["time_to_pain_end"],
+            [("region", "region"), ("product", "product"), ("day", "day")],
+        )
     table(
-        "Time to pain (first day below 95% of baseline)",
+        "Time to pain, every region-industry (first day below 95% of baseline)",
         r["time_to_pain"],
         [("region", "region"), ("product", "product"), ("day", "day")],
     )
@@ -223,7 +236,7 @@ def run(
             f"[bold]{s.name}[/] on {outcome.summary.get('dataset')} — "
             f"{outcome.summary.get('horizon_days')} days, {outcome.summary.get('scenarios')} member(s)"
         )
-        print_tables(outcome.summary, top)
+        print_tables(outcome.summary, top, end=end_products(outcome.net))
         console.print(
             f"results in {outcome.out_dir}" + (" (recorded in the store)" if outcome.stored else "")
         )

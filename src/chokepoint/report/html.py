@@ -42,7 +42,9 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em}
 
 <h2>Hardest-hit region-industries (output lost)</h2>
 {{ tables.output_lost }}
-<h2>Time to pain (first day below 95% of baseline)</h2>
+{% if r_end %}<h2>Time to pain of end products (first day below 95% of baseline)</h2>
+{{ tables.time_to_pain_end }}{% endif %}
+<h2>Time to pain, every region-industry</h2>
 {{ tables.time_to_pain }}
 <h2>Unmet final demand</h2>
 {{ tables.unmet_final_demand }}
@@ -92,8 +94,21 @@ def table(records: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: i
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>{more}"
 
 
-def ranked(summary: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The summary's metric records, sorted for reading (largest losses, earliest pain first)."""
+def end_products(net: CompiledNetwork | None) -> set[str]:
+    """Codes of the network's end products (stage ``end``), the goods a reader asks about first."""
+    if net is None:
+        return set()
+    from chokepoint.network.schema import STAGES
+
+    stage = list(STAGES).index("end") if "end" in STAGES else -1
+    return {str(p) for p, s in zip(net.products, net.product_stage, strict=True) if s == stage}
+
+
+def ranked(
+    summary: Mapping[str, Any], end: set[str] | frozenset[str] = frozenset()
+) -> dict[str, list[dict[str, Any]]]:
+    """The summary's metric records, sorted for reading (largest losses, earliest pain first);
+    ``time_to_pain_end`` keeps the ``end`` products only."""
     m = summary.get("metrics", {})
     lost = sorted(m.get("output_lost", []), key=lambda r: -(r.get("value_usd") or 0.0))
     lost = [r for r in lost if (r.get("units") or 0) > 0]
@@ -106,6 +121,7 @@ def ranked(summary: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {
         "output_lost": lost,
         "time_to_pain": pain,
+        "time_to_pain_end": [r for r in pain if r.get("product") in end],
         "unmet_final_demand": unmet,
         "prices": prices,
     }
@@ -123,8 +139,9 @@ def render(
     """The report as one HTML string (figures embedded as base64 PNG)."""
     from chokepoint import __version__
 
-    r = ranked(summary)
+    r = ranked(summary, end_products(net))
     tables = {
+        "time_to_pain_end": table(r["time_to_pain_end"], ["member", "region", "product", "day"]),
         "output_lost": table(
             r["output_lost"], ["member", "region", "product", "units", "value_usd"]
         ),
@@ -143,6 +160,7 @@ def render(
         summary={"assumptions": [], "sources": [], **summary},
         tables={k: Markup(v) for k, v in tables.items()},
         images=images,
+        r_end=bool(r["time_to_pain_end"]),
         description=description,
         start_date=ds.attrs.get("start_date", ""),
         warnings=list(warnings),
