@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from chokepoint.network._lookup import positions
 from chokepoint.network.schema import STAGES, node_id
 from chokepoint.network.tables import NetworkTables
 
@@ -167,8 +168,7 @@ class CompiledNetwork:
 
 
 def _codes(values: pd.Series, index: pd.Index) -> IntArray:
-    codes = index.get_indexer(values)
-    return codes.astype(np.int64)
+    return positions(index, values)
 
 
 def _regional_pairs(
@@ -286,7 +286,7 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
     strategic = np.zeros(m)
     st = t.stocks
     if len(st):
-        st_node = node_ids.get_indexer(st["node"])
+        st_node = positions(node_ids, st["node"])
         k = pair_key.get_indexer(st_node * n_products + _codes(st["input"], products))
         target[k] = st["target_days"].to_numpy(np.float64)
         init = st["initial_days"].to_numpy(np.float64)
@@ -295,8 +295,8 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
 
     # Links sorted by supplier.
     lk = t.links
-    src = node_ids.get_indexer(lk["supplier"]).astype(np.int64)
-    dst = node_ids.get_indexer(lk["buyer"]).astype(np.int64)
+    src = positions(node_ids, lk["supplier"])
+    dst = positions(node_ids, lk["buyer"])
     link_pair = pair_key.get_indexer(dst * n_products + node_product[src]).astype(np.int64)
     order = np.argsort(src, kind="stable")
     src, dst, link_pair = src[order], dst[order], link_pair[order]
@@ -306,8 +306,8 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
 
     fd = t.final_demand
     alts = t.alternatives
-    alt_dst = node_ids.get_indexer(alts["buyer"]).astype(np.int64)
-    alt_src = node_ids.get_indexer(alts["supplier"]).astype(np.int64)
+    alt_dst = positions(node_ids, alts["buyer"])
+    alt_src = positions(node_ids, alts["supplier"])
     alt_pair = pair_key.get_indexer(alt_dst * n_products + node_product[alt_src]).astype(np.int64)
 
     stage_codes = pd.Index(STAGES).get_indexer(t.products["stage"]).astype(np.int64)
@@ -340,7 +340,7 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
         link_flow=flow,
         link_lead_time=lead,
         link_indptr=link_indptr,
-        fd_node=node_ids.get_indexer(fd["supplier"]).astype(np.int64),
+        fd_node=positions(node_ids, fd["supplier"]),
         fd_region=_codes(fd["region"], regions),
         fd_quantity=fd["quantity"].to_numpy(np.float64),
         alt_pair=alt_pair,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from chokepoint.errors import InputError, Problem
+from chokepoint.network._lookup import positions
 from chokepoint.network.schema import TABLES, Col, TableSpec, node_id
 from chokepoint.network.tables import NetworkTables, Origin
 
@@ -127,16 +128,24 @@ def _type_table(
     return df
 
 
+def _text(values: pd.Series) -> pd.Series:
+    """Values as stripped text, missing values as ``""`` (one conversion, vectorised)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("").str.strip()
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
 def _blank(values: pd.Series) -> pd.Series:
-    as_str = values.astype(object).where(values.notna(), "")
-    return as_str.astype(str).str.strip() == ""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.isna()
+    return _text(values) == ""
 
 
 def _coerce(col: Col, values: pd.Series, origin: Origin, problems: list[Problem]) -> pd.Series:
     values = values.reset_index(drop=True)
-    blank = _blank(values)
     if col.dtype == "str":
-        text = values.astype(object).where(~blank, "").astype(str).str.strip()
+        text = _text(values)
+        blank = text == ""
         if col.required:
             _report(blank, origin, col, "expected a value, got blank", problems)
         elif col.default not in (None, ""):
@@ -151,6 +160,7 @@ def _coerce(col: Col, values: pd.Series, origin: Origin, problems: list[Problem]
                 text,
             )
         return text
+    blank = _blank(values)
     numbers = pd.to_numeric(values.where(~blank), errors="coerce").astype(np.float64)
     not_number = ~blank & (numbers.isna() | ~np.isfinite(numbers))
     _report(not_number, origin, col, "expected a finite number", problems, values)
@@ -230,8 +240,8 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
                 known, what = products, "product"
             else:
                 known, what = regions, "region"
-            missing = ~values.isin(known) & (values != "")
-            for position in np.flatnonzero(missing.to_numpy()):
+            missing = (positions(known, values) < 0) & (values != "").to_numpy()
+            for position in np.flatnonzero(missing):
                 hint = _did_you_mean(str(values.iloc[position]), known)
                 problems.append(
                     Problem(
@@ -249,54 +259,54 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
         )
     if problems:
         return problems
-    node_product = pd.Series(prod["product"].to_numpy(), index=nodes)
-    node_region = pd.Series(prod["region"].to_numpy(), index=nodes)
+    # From here on every label is known: work on integer codes.
+    node_product = positions(products, prod["product"])
+    node_region = positions(regions, prod["region"])
     rec = t.recipes
     n_products, n_regions = len(products), len(regions)
 
-    def use_key(product: pd.Series | np.ndarray, inp: pd.Series, region: np.ndarray) -> np.ndarray:
-        # (product, input, region) as one integer; region -1 = a blank-region row (all regions).
-        return (
-            products.get_indexer(pd.Index(product)).astype(np.int64) * n_products
-            + products.get_indexer(pd.Index(inp)).astype(np.int64)
-        ) * (n_regions + 1) + (region.astype(np.int64) + 1)
+    def use_key(product: np.ndarray, inp: np.ndarray, region: np.ndarray) -> np.ndarray:
+        # (product, input, region) codes as one integer; region -1 = a blank-region row (all).
+        return (product.astype(np.int64) * n_products + inp.astype(np.int64)) * (n_regions + 1) + (
+            region.astype(np.int64) + 1
+        )
 
     rec_region = (
         rec["region"].to_numpy(object) if "region" in rec.columns else np.full(len(rec), "")
     )
-    rec_region_code = np.where(rec_region == "", -1, regions.get_indexer(pd.Index(rec_region)))
-    uses = np.unique(use_key(rec["product"], rec["input"], rec_region_code))
+    rec_region_code = np.where(rec_region == "", -1, positions(regions, rec_region))
+    uses = np.unique(
+        use_key(
+            positions(products, rec["product"]), positions(products, rec["input"]), rec_region_code
+        )
+    )
 
-    def check_use(table: str, buyer_col: str, input_values: pd.Series, what: str) -> None:
+    def check_use(table: str, buyer_col: str, input_codes: np.ndarray, what: str) -> None:
         df = t.frames[table]
         if len(df) == 0:
             return
-        buyer_product = node_product.reindex(df[buyer_col]).to_numpy()
-        region_code = regions.get_indexer(pd.Index(node_region.reindex(df[buyer_col])))
-        anywhere = use_key(buyer_product, input_values, np.full(len(df), -1))
-        here = use_key(buyer_product, input_values, region_code)
+        buyer = positions(nodes, df[buyer_col])
+        buyer_product = node_product[buyer]
+        anywhere = use_key(buyer_product, input_codes, np.full(len(df), -1))
+        here = use_key(buyer_product, input_codes, node_region[buyer])
         bad = ~(np.isin(anywhere, uses) | np.isin(here, uses))
         for position in np.flatnonzero(bad):
+            region = regions[node_region[buyer[position]]]
             problems.append(
                 Problem(
                     t.origin(table).at(int(position), buyer_col),
-                    f"{what}: product {buyer_product[position]!r} has no recipe input {input_values.iloc[position]!r}"
-                    f"{_in_region(node_region.get(df[buyer_col].iloc[position], ''), rec_region)}; "
+                    f"{what}: product {products[buyer_product[position]]!r} has no recipe input "
+                    f"{products[input_codes[position]]!r}{_in_region(region, rec_region)}; "
                     "expected a buyer whose recipe uses it (add a recipes row)",
                 )
             )
 
     links = t.links
-    check_use(
-        "links", "buyer", node_product.reindex(links["supplier"]).reset_index(drop=True), "link"
-    )
-    check_use("stocks", "node", t.stocks["input"].reset_index(drop=True), "stock")
+    check_use("links", "buyer", node_product[positions(nodes, links["supplier"])], "link")
+    check_use("stocks", "node", positions(products, t.stocks["input"]), "stock")
     alts = t.alternatives
     check_use(
-        "alternatives",
-        "buyer",
-        node_product.reindex(alts["supplier"]).reset_index(drop=True),
-        "alternative",
+        "alternatives", "buyer", node_product[positions(nodes, alts["supplier"])], "alternative"
     )
     return problems
 
