@@ -311,7 +311,7 @@ def _distribute_and_order_py(
     g_out: FloatArray,
     moved: npt.NDArray[np.bool_],
     far: npt.NDArray[np.bool_],
-    requirement: FloatArray,
+    inv_requirement: FloatArray,
     limit: FloatArray,
     chunks: int,
 ) -> FloatArray:  # pragma: no cover - compiled
@@ -328,7 +328,7 @@ def _distribute_and_order_py(
                 lo, hi = indptr[k], indptr[k + 1]
                 a = amount[k]
                 gc = goal_coef[k]
-                req = requirement[k]
+                req = inv_requirement[k]
                 if s_count == 1:
                     d = 0.0
                     wt = 0.0
@@ -354,8 +354,8 @@ def _distribute_and_order_py(
                         moved[node, s] = True
                     st = max(stock[k, s] + add - use, 0.0)
                     stock_out[k, s] = st
-                    if req > 0.0 and st / req < lim[s]:
-                        lim[s] = st / req
+                    if req > 0.0 and st * req < lim[s]:
+                        lim[s] = st * req
                     goal = gc * x_goal[node, s]
                     if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
                         far[node, s] = True
@@ -728,6 +728,7 @@ def simulate_ario(
     g_next = np.empty_like(g)
     orders = ratio * supplier_orders(bp, g, n)
     no_limit = np.full((n, size), np.inf)
+    inv_requirement = _div(np.ones_like(requirement), requirement)
     limit = production(no_limit, stock, requirement, an.pair_indptr)
     for day in range(horizon):
         # 1. events: capacity loss Δ and (re)filled rebuilding demand
@@ -761,7 +762,7 @@ def simulate_ario(
         pulled = fused(
             bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
             stock, g, x, ratio * phi, x_goal, ratio_next, stock_next, g_next, moved, far,
-            requirement, limit, chunks,
+            inv_requirement, limit, chunks,
         )  # fmt: skip
         fixed = False
         if p.compat:

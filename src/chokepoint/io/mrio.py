@@ -277,10 +277,11 @@ def from_pymrio(
         }
     )
     src, dst = np.nonzero(z > 0)
+    # Categorical node ids: 8 M links share n strings instead of holding 16 M copies.
     links = pd.DataFrame(
         {
-            "supplier": node_ids[src].to_numpy(dtype=object),
-            "buyer": node_ids[dst].to_numpy(dtype=object),
+            "supplier": pd.Categorical.from_codes(src, categories=node_ids),
+            "buyer": pd.Categorical.from_codes(dst, categories=node_ids),
             "flow": z[src, dst] / days,
         }
     )
