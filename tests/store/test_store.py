@@ -252,3 +252,19 @@ def test_reader_waits_for_a_short_write(tmp_path: Path) -> None:
             assert store.list_datasets().empty
     finally:
         proc.wait()
+
+
+def test_default_path_is_in_the_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chokepoint.store import default_store_path
+
+    monkeypatch.delenv("CHOKEPOINT_STORE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_store_path() == tmp_path / "chokepoint" / "store.duckdb"
+
+
+def test_bad_timeout_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHOKEPOINT_STORE_TIMEOUT", "soon")
+    with pytest.raises(StoreError, match="expected a number of seconds, got 'soon'"), open_store():
+        pass
