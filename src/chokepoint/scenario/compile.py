@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from chokepoint.errors import InputError, Problem
 from chokepoint.network.compile import CompiledNetwork
+from chokepoint.scenario import coercion
 from chokepoint.scenario import instruments as ins
 from chokepoint.scenario.batch import Rule, RuleKind, ScenarioBatch
 from chokepoint.scenario.schema import Scenario, expand_members
@@ -534,6 +535,10 @@ COMPILERS: dict[type[ins.InstrumentBase], Callable[[Any, _Context], list[_Draft]
     ins.CapacityInvestment: _capacity_investment,
     ins.Substitution: _substitution,
     ins.DemandRestraint: _demand_restraint,
+    ins.ExtraterritorialLicensing: coercion._extraterritorial,
+    ins.TechExportBan: coercion._capacity_ban,
+    ins.EquipmentExportBan: coercion._capacity_ban,
+    ins.FirmControl: coercion._firm_control,
 }
 """Compiler of each instrument class (register a new instrument here)."""
 
@@ -578,8 +583,15 @@ def check_codes(
             checks.append(((*base, "targets", i), t, region_set, regions, "region"))
         for i, p in enumerate(inst.products):
             checks.append(((*base, "products", i), p, product_set, products, "product"))
-        for i, p in enumerate(getattr(inst, "buyer_products", None) or []):
-            checks.append(((*base, "buyer_products", i), p, product_set, products, "product"))
+        for name, known, listing, what in (
+            ("buyer_products", product_set, products, "product"),
+            ("covered_products", product_set, products, "product"),
+            ("end_uses", product_set, products, "product"),
+            ("equipment", product_set, products, "product"),
+            ("technology_holders", region_set, regions, "region"),
+        ):
+            for i, p in enumerate(getattr(inst, name, None) or []):
+                checks.append(((*base, name, i), p, known, listing, what))
         for path, value, known, listing, what in checks:
             if value not in known:
                 field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(
@@ -679,6 +691,7 @@ def compile_scenario(
                 ):
                     rules.append(d)
             warnings.extend(w for w in ctx.warnings if w not in warnings)
+        rules = coercion.apply_capacity_bans(member, rules, net, j, warnings, meta)
         drafts.append(rules)
 
     actors = sorted(

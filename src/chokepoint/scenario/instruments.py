@@ -9,9 +9,9 @@ the actor, and never reach the actor's own domestic buyers. Shocks and counter-m
 ``demand_restraint``) act at home: their targets default to the actor itself.
 
 A new instrument is one class here (a ``type`` literal and its fields) plus one compiler in
-:mod:`chokepoint.scenario.compile`; add the class to :data:`INSTRUMENT_TYPES`. Reserved for a later
-issue: extraterritorial licensing, ``tech_export_ban`` / ``equipment_export_ban`` and
-``firm_control``.
+:mod:`chokepoint.scenario.compile`; add the class to :data:`INSTRUMENT_TYPES`. The coercion
+instruments (``extraterritorial_licensing``, ``tech_export_ban`` / ``equipment_export_ban``,
+``firm_control``) compile in :mod:`chokepoint.scenario.coercion`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FloatArray = npt.NDArray[np.float64]
 
-RESTRICTIONS = ("export_ban", "quota", "licensing")
+RESTRICTIONS = (
+    "export_ban",
+    "quota",
+    "licensing",
+    "extraterritorial_licensing",
+    "tech_export_ban",
+    "equipment_export_ban",
+    "firm_control",
+)
 """Instrument types whose targets default to every region except the actor."""
 
 
@@ -334,6 +342,119 @@ class DemandRestraint(InstrumentBase):
     """Share of final demand withheld while in force."""
 
 
+# --------------------------------------------------------------------------------------------
+# Coercion instruments (compiled by :mod:`chokepoint.scenario.coercion`)
+# --------------------------------------------------------------------------------------------
+
+
+class ExtraterritorialLicensing(InstrumentBase):
+    """Exports from third countries need the actor's licence when their goods contain enough of
+    the actor's listed ``products`` (traced through the network).
+
+    A link e from u(e) (region not the actor) to a buyer in another target region is covered when
+    the value content share c_u = value of the actor-origin ``products`` embodied in one unit of
+    u's output / u's unit value reaches ``de_minimis`` (c_u >= de_minimis). Covered links get the
+    licensing permit: 0 during ``processing_days``, then ``approval_share``. With
+    ``include_direct`` the actor's own exports of ``products`` need the same licence.
+    """
+
+    type: Literal["extraterritorial_licensing"]
+    """Instrument type."""
+    de_minimis: Share = 0.001
+    """Threshold on the value content share c_u of the actor's listed material (0.001 = 0.1%)."""
+    approval_share: Share | Distribution
+    """Share of the covered trade that is licensed once processing is done, or a distribution."""
+    processing_days: Day = 0
+    """Calendar days before the first licences are granted."""
+    covered_products: list[str] | None = None
+    """Only third-country goods of these products are covered (default: any product)."""
+    end_uses: list[str] | None = None
+    """Only shipments to buyers that make these products are covered (e.g. ``[defence_system]``:
+    a defence end-use scope); final demand is then not covered. Default: every use."""
+    include_direct: bool = True
+    """The actor's own exports of ``products`` to the targets need the same licence."""
+
+
+class _CapacityBan(InstrumentBase):
+    """Common fields of the technology and equipment export bans."""
+
+    equipment: list[str] = Field(default_factory=list)
+    """Equipment products the listed capacity needs; a producer of one outside the actor with
+    capacity K_n > 0 breaks the ban."""
+    technology_holders: list[str] = Field(default_factory=list)
+    """Regions besides the actor that hold the technology: their own plants are unaffected, and a
+    holder anywhere breaks the ban for the other regions."""
+    banned_lead_time_days: Day | None = None
+    """Lead time of an affected investment while the ban holds (``null``: it cannot be built
+    within the horizon)."""
+    third_country_lead_time_days: Day | None = None
+    """Lead time when a third-country source breaks the ban (``null``: the investment's own)."""
+
+
+class TechExportBan(_CapacityBan):
+    """The actor bans exporting the technology to build ``products`` capacity: a
+    ``capacity_investment`` in those products, in a target region, decided while the ban is in
+    force, comes on line only after ``banned_lead_time_days`` (or never), unless a technology
+    holder (or a listed equipment maker) outside the actor breaks the ban."""
+
+    type: Literal["tech_export_ban"]
+    """Instrument type."""
+
+
+class EquipmentExportBan(_CapacityBan):
+    """The actor bans exporting the ``equipment`` that ``products`` capacity needs: as
+    ``tech_export_ban``, but the ban is broken as soon as a producer of the equipment outside the
+    actor has capacity (the investment proceeds with that maker's lead time)."""
+
+    type: Literal["equipment_export_ban"]
+    """Instrument type."""
+
+    @model_validator(mode="after")
+    def _needs_equipment(self) -> EquipmentExportBan:
+        if not self.equipment:
+            msg = "expected at least one equipment product, got none"
+            raise ValueError(msg)
+        return self
+
+
+class Exemption(_Model):
+    """Buyers exempted from a ``firm_control`` cut from a given day."""
+
+    buyers: list[str] = Field(min_length=1)
+    """Buyer node ids (``REGION/product[/firm]``) or region codes."""
+    from_day: Day
+    """First day the exemption is in force."""
+    share: Share = 1.0
+    """Share of the exempted buyers' orders served again (1 = all)."""
+
+
+class FirmControl(InstrumentBase):
+    """Control of one ``firm``'s plants (producers with ``firm``; Nexperia case).
+
+    ``block_exports``: the actor blocks exports of ``products`` from the firm's plants on its soil
+    to buyers in the targets (permit p_e = 0). ``stop_supply``: the firm's plants outside the
+    targets stop supplying ``products`` to the firm's own plants in the targets (the owner cuts
+    off a plant it no longer controls). ``exempt`` buyers are served again from a day.
+    """
+
+    type: Literal["firm_control"]
+    """Instrument type."""
+    firm: str
+    """Firm name as in the producers table."""
+    action: Literal["block_exports", "stop_supply"] = "block_exports"
+    """``block_exports`` (the host state cuts the plants off) or ``stop_supply`` (the owner stops
+    supplying the plants in the targets)."""
+    exempt: list[Exemption] = Field(default_factory=list)
+    """Exemptions for named buyers from a day."""
+
+    @model_validator(mode="after")
+    def _stop_supply_targets(self) -> FirmControl:
+        if self.action == "stop_supply" and not self.targets:
+            msg = "stop_supply: expected targets (regions of the plants cut off), got none"
+            raise ValueError(msg)
+        return self
+
+
 INSTRUMENT_TYPES: tuple[type[InstrumentBase], ...] = (
     ExportBan,
     Quota,
@@ -343,6 +464,10 @@ INSTRUMENT_TYPES: tuple[type[InstrumentBase], ...] = (
     CapacityInvestment,
     Substitution,
     DemandRestraint,
+    ExtraterritorialLicensing,
+    TechExportBan,
+    EquipmentExportBan,
+    FirmControl,
 )
 """Every instrument class (extend here and in :data:`Instrument`)."""
 
@@ -354,7 +479,11 @@ Instrument = Annotated[
     | StockpileRelease
     | CapacityInvestment
     | Substitution
-    | DemandRestraint,
+    | DemandRestraint
+    | ExtraterritorialLicensing
+    | TechExportBan
+    | EquipmentExportBan
+    | FirmControl,
     Field(discriminator="type"),
 ]
 """Any instrument, chosen by its ``type`` field."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chokepoint.scenario.instruments import (
     Beta,
+    ExtraterritorialLicensing,
     Instrument,
     InstrumentBase,
     Licensing,
@@ -117,7 +118,7 @@ class Scenario(_Model):
     def is_stochastic(self) -> bool:
         """Whether any parameter is drawn from a distribution."""
         return any(
-            isinstance(inst, Licensing)
+            isinstance(inst, Licensing | ExtraterritorialLicensing)
             and isinstance(inst.approval_share, Uniform | Triangular | Beta)
             for _, inst in self.instrument_items()
         )
