@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -91,6 +93,13 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert result.exc_info is not None
     assert "links.csv:4:flow" in str(result.exception)
     assert type(result.exception).__name__ == "InputError"
+    # The real command prints Python's traceback (exit code 1) instead of the one red line.
+    code = "import sys; from chokepoint.cli.app import main; sys.argv[0] = 'chokepoint'; main()"
+    args = ["--debug", "data", "import", str(folder), "--name", "mine"]
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert "links.csv:4:flow" in proc.stderr
 
 
 def test_import_round_trip_and_formats(tmp_path: Path) -> None:
