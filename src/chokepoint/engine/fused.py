@@ -3,7 +3,7 @@
 The per-link work of a day — orders per link, servable orders per supplier, proportional shipments
 into the pipeline, the sums per buyer pair, adaptation of sourcing shares — dominates the cost on
 large networks (E ≈ 10 n). Each function below is one sequential pass over the links of every
-scenario; they are compiled once (``cache=True`` writes the machine code next to this file, or into
+scenario, and the scenarios of a batch run in parallel threads; they are compiled once (``cache=True`` writes the machine code next to this file, or into
 ``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use).
 Loops over links live only here, inside compiled code.
 """
@@ -18,11 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.floating]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer]
 
 
 def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return cast(Callable[..., Any], numba.njit(cache=True, nogil=True)(fn))
+    """Compile ``fn``; its outer loop over scenarios runs in parallel threads (``numba.prange``)."""
+    return cast(Callable[..., Any], numba.njit(cache=True, nogil=True, parallel=True)(fn))
 
 
 def _link_demand(
@@ -36,7 +37,7 @@ def _link_demand(
 ) -> None:
     """order_e = σ_e · order_{k(e)} into ``wanted_out`` (S, E'); Σ by supplier (S, n) and by pair (S, m)."""
     s_count, e_count = share.shape
-    for s in range(s_count):
+    for s in numba.prange(s_count):
         for e in range(e_count):
             w = share[s, e] * orders[s, link_pair[e]]
             wanted_out[s, e] = w
@@ -63,7 +64,7 @@ def _link_ship(
     s_count, e_count = allowed.shape
     b = ring.shape[1]
     base = day % b
-    for s in range(s_count):
+    for s in numba.prange(s_count):
         for e in range(e_count):
             q = allowed[s, e] * ratio[s, link_src[e]]
             allowed[s, e] = q
@@ -88,70 +89,60 @@ def _adapt(
     first_short: IntArray,
     link_alt_days: IntArray,
     link_src: IntArray,
-    link_pair: IntArray,
+    link_lead: IntArray,
+    pair_ptr: IntArray,
+    pair_links: IntArray,
+    pair_use: FloatArray,
     day: int,
     speed: float,
     threshold: float,
-    total_w: FloatArray,
+    pipe_target: FloatArray,
 ) -> bool:
     """σ_e ← σ_e + ν (σ*_e − σ_e), σ*_e = σ_e ρ_e + s_k w_e / W_k, on pairs with s_k > threshold.
 
-    w_e = spare capacity of u(e) if the link is not blocked today and (for an alternative) is
-    qualified: ``first_short[k] >= 0`` and ``day >= first_short[k] + qualification days``.
-    ``total_w`` (S, m) is scratch space. Returns whether any share moved.
+    Visits only the links of short pairs (``pair_links[pair_ptr[k]:pair_ptr[k+1]]`` are the links
+    of pair k). w_e = spare capacity of u(e) if the link is not blocked today and (for an
+    alternative) is qualified: ``first_short[k] >= 0`` and ``day >= first_short[k] + days``.
+    Updates the pipeline target Π_k = ū_k Σ_{e→k} σ_e L_e of moved pairs. Returns whether any
+    share moved.
     """
-    s_count, e_count = share.shape
-    moved = False
-    for s in range(s_count):
-        total_w[s, :] = 0.0
-        for e in range(e_count):
-            k = link_pair[e]
-            if short[s, k] <= threshold:
-                continue
-            if has_blocked and blocked[s, e]:
-                continue
-            days = link_alt_days[e]
-            if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
-                continue
-            total_w[s, k] += spare[s, link_src[e]]
-        for e in range(e_count):
-            k = link_pair[e]
+    s_count = share.shape[0]
+    m = pair_ptr.shape[0] - 1
+    moved = np.zeros(s_count, dtype=np.bool_)
+    for s in numba.prange(s_count):
+        for k in range(m):
             sk = short[s, k]
-            wk = total_w[s, k]
-            if sk <= threshold or wk <= 0.0:
+            if sk <= threshold:
                 continue
-            ok = not (has_blocked and blocked[s, e])
-            days = link_alt_days[e]
-            if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
-                ok = False
-            w = spare[s, link_src[e]] if ok else 0.0
-            got = shipped[s, e] / wanted_pair[s, k] if wanted_pair[s, k] > 0 else share[s, e]
-            target = got + sk * w / wk
-            share[s, e] += speed * (target - share[s, e])
-            moved = True
-    return moved
+            lo, hi = pair_ptr[k], pair_ptr[k + 1]
+            wk = 0.0
+            for i in range(lo, hi):
+                e = pair_links[i]
+                if has_blocked and blocked[s, e]:
+                    continue
+                days = link_alt_days[e]
+                if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
+                    continue
+                wk += spare[s, link_src[e]]
+            if wk <= 0.0:
+                continue
+            pipe = 0.0
+            for i in range(lo, hi):
+                e = pair_links[i]
+                ok = not (has_blocked and blocked[s, e])
+                days = link_alt_days[e]
+                if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
+                    ok = False
+                w = spare[s, link_src[e]] if ok else 0.0
+                got = shipped[s, e] / wanted_pair[s, k] if wanted_pair[s, k] > 0 else share[s, e]
+                target = got + sk * w / wk
+                share[s, e] += speed * (target - share[s, e])
+                pipe += share[s, e] * link_lead[e]
+            pipe_target[s, k] = pair_use[k] * pipe
+            moved[s] = True
+    return bool(moved.any())
 
 
 link_demand = _jit(_link_demand)
 link_ship = _jit(_link_ship)
 adapt = _jit(_adapt)
-
-
-def pipe_target(
-    share: FloatArray, link_pair: IntArray, link_lead: IntArray, out: FloatArray
-) -> None:
-    """out[s, k] = Σ_{e→k} σ_e L_e (scaled by ū_k by the caller)."""
-    _pipe_target(share, link_pair, link_lead, out)
-
-
-def _pipe_target_py(
-    share: FloatArray, link_pair: IntArray, link_lead: IntArray, out: FloatArray
-) -> None:
-    s_count, e_count = share.shape
-    for s in range(s_count):
-        out[s, :] = 0.0
-        for e in range(e_count):
-            out[s, link_pair[e]] += share[s, e] * link_lead[e]
-
-
-_pipe_target = _jit(_pipe_target_py)

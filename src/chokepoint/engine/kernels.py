@@ -14,7 +14,7 @@ import numpy.typing as npt
 from chokepoint.engine.structure import EngineNet, Segments
 
 FloatArray = npt.NDArray[np.floating]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer]
 BoolArray = npt.NDArray[np.bool_]
 
 DEMAND, CAPACITY, INPUT = 0, 1, 2

@@ -118,7 +118,6 @@ def run_chunk(
 
     wanted = np.empty((size, net.n_links), dtype=ft)
     allowed = np.empty((size, net.n_links), dtype=ft)
-    scratch_pair = np.empty((size, net.m), dtype=ft)
     no_block = np.zeros((1, 1), dtype=bool)
 
     for day in range(horizon):
@@ -242,7 +241,7 @@ def run_chunk(
         st.first_short[newly] = day
         if params.adaptation_speed > 0 and (short > params.shortfall_threshold).any():
             spare = np.clip(np.minimum(cap, node_cover) - x, 0.0, None).astype(ft)
-            moved = F.adapt(
+            F.adapt(
                 st.share,
                 shipped,
                 wanted_pair,
@@ -253,15 +252,15 @@ def run_chunk(
                 st.first_short,
                 net.link_alt_days,
                 net.link_src,
-                net.link_pair,
+                net.link_lead,
+                net.pair_link_ptr,
+                net.pair_links,
+                use0,
                 day,
                 params.adaptation_speed,
                 params.shortfall_threshold,
-                scratch_pair,
+                st.pipe_target,
             )
-            if moved:
-                F.pipe_target(st.share, net.link_pair, net.link_lead, st.pipe_target)
-                st.pipe_target *= use0
 
         # overproduction (ARIO)
         st.overproduction = K.overproduction(

@@ -18,7 +18,7 @@ from chokepoint.engine.kernels import CAPACITY, DEMAND, INPUT
 from chokepoint.engine.structure import EngineNet, Segments
 
 FloatArray = npt.NDArray[np.floating]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer]
 RecordMode = Literal["full", "summary"]
 
 NODE_VARS = (

@@ -17,7 +17,7 @@ from chokepoint.engine.params import EngineParams
 from chokepoint.engine.structure import EngineNet
 
 FloatArray = npt.NDArray[np.floating]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer]
 
 
 @dataclass(eq=False)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from chokepoint.network.compile import CompiledNetwork
 
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer]
 FloatArray = npt.NDArray[np.floating]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -85,7 +85,7 @@ class EngineNet:
     """Flat arrays of one network for the engine (n nodes, m pairs, G groups, E' = E + A links).
 
     Network links ``0..E-1`` followed by the alternatives ``E..E+A-1`` are stored in engine order
-    (lead time, buyer pair, supplier); ``link_position`` maps a network/alternative id to it.
+    (buyer pair, lead time, supplier); ``link_position`` maps a network/alternative id to it.
     """
 
     n: int
@@ -122,6 +122,10 @@ class EngineNet:
     link_export: BoolArray  # region(u) != region(b) [E']
     link_alt_days: IntArray  # qualification days (-1 for a network link) [E']
     link_position: IntArray  # engine position of network link e (then of alternative E + a) [E']
+    pair_link_ptr: (
+        IntArray  # links of pair k are pair_links[pair_link_ptr[k]:pair_link_ptr[k+1]] [m+1]
+    )
+    pair_links: IntArray  # engine link ids sorted by buyer pair [E']
     pipe_slots: IntArray  # L of each (lead, pair) segment [U]
     pipe_pairs: IntArray  # k of each (lead, pair) segment [U]
     pipe_seg: Segments  # links -> (lead, pair) segments
@@ -173,8 +177,8 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     link_lead = np.concatenate([lead, alt_lead]).astype(np.int64)
     link_alt_days = np.concatenate([np.full(e0, -1), alt_days]).astype(np.int64)
     share = np.concatenate([net.link_share(), np.zeros(len(alt_pair))])
-    # Engine order: by lead time, then buyer pair, then supplier, so that the fused pass writes the
-    # pipeline ring buffer and the per-pair sums as a few sequential sweeps.
+    # Engine order: by buyer pair, then lead time, then supplier: the per-pair sums and the
+    # adaptation read contiguous runs, and the ring buffer is written in B sequential streams.
     order = np.lexsort((link_src, link_pair, link_lead)).astype(np.int64)
     link_position = np.empty_like(order)
     link_position[order] = np.arange(len(order), dtype=np.int64)
@@ -182,6 +186,7 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     link_flow, link_lead, link_alt_days = link_flow[order], link_lead[order], link_alt_days[order]
     share = share[order]
     link_export = net.node_region[link_src] != net.node_region[link_dst]
+    pair_links = np.argsort(link_pair, kind="stable").astype(np.int64)
 
     # Markets = (region, product) of sellers (nodes), buyers (pairs) and final demand.
     node_key = net.node_region * n_products + net.node_product
@@ -208,6 +213,8 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         pipe_seg.perm, pipe_seg.starts, np.arange(len(pipe_seg.ids)), len(pipe_seg.ids), pipe_seg.n
     )
 
+    # 32-bit link indices halve the bandwidth of the per-link passes (up to 2^31 nodes and pairs).
+    index_type = np.int32 if max(n, m, len(link_src)) < 2**31 - 1 else np.int64
     return EngineNet(
         n=n,
         m=m,
@@ -234,15 +241,17 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         stock_strategic=(net.stock_strategic_days * pair_use).astype(ft),
         group_node=net.group_node,
         group_product=group_product.astype(np.int64),
-        link_src=link_src,
+        link_src=link_src.astype(index_type),
         link_dst=link_dst,
-        link_pair=link_pair,
+        link_pair=link_pair.astype(index_type),
         link_flow=link_flow.astype(ft),
-        link_lead=link_lead,
+        link_lead=link_lead.astype(np.int32),
         link_share=share.astype(ft),
         link_export=link_export,
-        link_alt_days=link_alt_days,
+        link_alt_days=link_alt_days.astype(np.int32),
         link_position=link_position,
+        pair_link_ptr=np.searchsorted(link_pair[pair_links], np.arange(m + 1)).astype(np.int64),
+        pair_links=pair_links.astype(index_type),
         pipe_slots=pipe_slots.astype(np.int64),
         pipe_pairs=pipe_pairs.astype(np.int64),
         pipe_seg=pipe_seg,
