@@ -72,13 +72,13 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
 
 @pytest.fixture
 def wait_for() -> Callable[..., dict[str, Any]]:
-    """``wait_for(client, run_id, statuses, timeout=60)``: poll until the run's status is in
+    """``wait_for(client, run_id, statuses, timeout=240)``: poll until the run's status is in
     ``statuses`` and return it."""
     return _wait_for
 
 
 def _wait_for(
-    client: TestClient, run_id: str, statuses: tuple[str, ...], timeout: float = 60.0
+    client: TestClient, run_id: str, statuses: tuple[str, ...], timeout: float = 240.0
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:

@@ -34,7 +34,7 @@ def _start(store: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "server exited"
@@ -48,7 +48,7 @@ def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> 
 
 
 def _wait_status(
-    base: str, run_id: str, statuses: set[str], timeout: float = 120
+    base: str, run_id: str, statuses: set[str], timeout: float = 300
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -530,15 +530,21 @@ def execute_run(spec: Any, progress: Any) -> tuple[dict[str, Any], str | None]:
     from chokepoint.engine import simulate
     from chokepoint.scenario.compile import compile_scenario
 
+    progress(0.0, "reading the scenario")
     loaded = read_scenario_text(spec.scenario_yaml)
+    progress(0.01, f"building the network {loaded.scenario.dataset}")
     net = build_network(load_tables(loaded.scenario.dataset, Path(spec.store_path)))
+    progress(0.03, "compiling the instruments")
     batch = compile_scenario(loaded.scenario, net, locate=loaded.locate)
+    progress(0.05, "simulating day by day")
 
     def step(done: int, total: int) -> None:
-        progress(done / total if total else 1.0)
+        progress(0.05 + 0.85 * (done / total if total else 1.0))
 
     ds = simulate(net, batch, progress=step)
+    progress(0.9, "computing metrics")
     metrics = ds.cp.summary()
+    progress(0.95, "writing results")
     folder = Path(spec.results_dir)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{spec.run_id}.nc"
@@ -589,11 +595,13 @@ def series(
             [Problem("variable", f"expected one of {', '.join(known)}, got {variable!r}")],
         )
     da = ds[variable]
-    if "node" not in da.dims:
+    entity = next((d for d in ("node", "market") if d in da.dims), None)
+    if entity is None:
         raise InputError(
             "series request",
-            [Problem("variable", f"expected a per-node variable, got {variable!r}")],
+            [Problem("variable", f"expected a per-node or per-market variable, got {variable!r}")],
         )
+    prefix = "" if entity == "node" else f"{entity}_"
     days = da.sizes["day"]
     stop = days if end is None else min(end, days)
     if start >= stop:
@@ -608,31 +616,30 @@ def series(
                 [Problem("member", f"expected < {da.sizes['member']}, got {member}")],
             )
         da = da.isel(member=[member])
-    keep = np.ones(da.sizes["node"], dtype=bool)
+    region_of = np.asarray(ds[f"{prefix}region"].values, dtype=str)
+    product_of = np.asarray(ds[f"{prefix}product"].values, dtype=str)
+    keep = np.ones(da.sizes[entity], dtype=bool)
     if region is not None:
-        keep &= np.asarray(da["region"].values, dtype=str) == region
+        keep &= region_of == region
     if product is not None:
-        keep &= np.asarray(da["product"].values, dtype=str) == product
+        keep &= product_of == product
     nodes = np.flatnonzero(keep)
-    da = da.isel(node=nodes)
-    values = np.asarray(da.transpose("member", "day", "node").values, dtype=np.float64)
+    da = da.isel({entity: nodes})
+    values = np.asarray(da.transpose("member", "day", entity).values, dtype=np.float64)
     extensive = variable in EXTENSIVE
     weights = np.ones(len(nodes))
-    if value and extensive and "unit_value" in ds:
+    if value and extensive and entity == "node" and "unit_value" in ds:
         weights = np.asarray(ds["unit_value"].values, dtype=np.float64)[nodes]
     base_name = f"baseline_{variable}"
     baseline = (
         np.asarray(ds[base_name].values, dtype=np.float64)[nodes] * weights
-        if base_name in ds
+        if base_name in ds and entity == "node"
         else values[:, 0, :].mean(axis=0) * weights
     )
     values = values * weights[None, None, :]
     members = np.asarray(da["member"].values, dtype=str)
     keys = [k for k in by if k != "member"]
-    labels = {
-        "region": np.asarray(da["region"].values, dtype=str),
-        "product": np.asarray(da["product"].values, dtype=str),
-    }
+    labels = {"region": region_of[nodes], "product": product_of[nodes]}
     node_keys = [tuple(str(labels[k][i]) for k in keys) for i in range(values.shape[2])]
     groups = sorted(set(node_keys))
     member_sets = (

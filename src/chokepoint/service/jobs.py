@@ -53,7 +53,8 @@ INTERRUPTED = "interrupted: the server stopped before the run finished"
 DEFAULT_RUNNER = "chokepoint.service.backend:execute_run"
 """Dotted path of the function a worker calls: ``(spec, progress) -> (metrics, results_path)``."""
 
-ProgressFn = Callable[[float], None]
+ProgressFn = Callable[..., None]
+"""``progress(fraction, phase="")``: share of the run done, and what it is doing."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class _Job:
     reader: threading.Thread | None = None
     started: float = 0.0
     progress: float = 0.0
+    phase: str = ""
     cancel_requested: bool = False
 
 
@@ -128,12 +130,13 @@ def worker_main(spec: RunSpec, runner: str, out: IO[str]) -> None:
     """
     last = [0.0]
 
-    def progress(fraction: float) -> None:
+    def progress(fraction: float, phase: str = "") -> None:
         now = time.monotonic()
-        if now - last[0] >= 0.2 or fraction >= 1.0:
+        if now - last[0] >= 0.2 or fraction >= 1.0 or phase:
             last[0] = now
+            text = " ".join(phase.split())[:80]
             with contextlib.suppress(Exception):
-                out.write(f"{PROGRESS_TAG} {min(max(float(fraction), 0.0), 1.0):.4f}\n")
+                out.write(f"{PROGRESS_TAG} {min(max(float(fraction), 0.0), 1.0):.4f} {text}\n")
                 out.flush()
 
     try:
@@ -182,7 +185,8 @@ def main() -> None:
     the worker exits at once, leaving its run to be marked interrupted at the next start.
     """
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    _preload()
+    if sys.argv[1:] in ([], [DEFAULT_RUNNER]):
+        _preload()
     line = sys.stdin.readline()
     if not line.strip():
         os._exit(0)  # the server went away before giving a job
@@ -311,13 +315,14 @@ class JobManager:
             self.counters.submitted += 1
         return spec.run_id
 
-    def progress(self, run_id: str) -> float | None:
-        """Share of days simulated of a running run (None if this server does not run it)."""
+    def progress(self, run_id: str) -> tuple[float, str] | None:
+        """(share done, phase) of a queued or running run (None if this server does not hold it)."""
         with self._lock:
             if run_id in self._running:
-                return self._running[run_id].progress
+                job = self._running[run_id]
+                return job.progress, job.phase or "starting a worker"
             if any(job.spec.run_id == run_id for job in self._pending):
-                return 0.0
+                return 0.0, "waiting for a free worker"
         return None
 
     def cancel(self, run_id: str, status: str) -> str:
@@ -379,7 +384,7 @@ class JobManager:
 
     def _spawn(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "chokepoint.service.jobs"],
+            [sys.executable, "-m", "chokepoint.service.jobs", self.runner],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -410,9 +415,11 @@ class JobManager:
             return
         with contextlib.suppress(ValueError, OSError):  # the pipe closes when the worker ends
             for line in proc.stdout:
-                tag, _, value = line.strip().partition(" ")
+                tag, _, rest = line.strip().partition(" ")
                 if tag == PROGRESS_TAG:
+                    value, _, phase = rest.partition(" ")
                     job.progress = float(value)
+                    job.phase = phase or job.phase
 
     @staticmethod
     def _kill_process(proc: subprocess.Popen[str]) -> None:

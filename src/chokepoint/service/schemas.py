@@ -224,7 +224,10 @@ class RunOut(_Out):
     scenario: str
     dataset: str
     status: RunStatus | str
-    progress: float = Field(ge=0, le=1, description="Share of simulated days done.")
+    progress: float = Field(
+        ge=0, le=1, description="Share of the run done (mostly simulated days)."
+    )
+    phase: str | None = Field(None, description="What a queued or running run is doing now.")
     error: str | None = None
     created_at: str | None = None
     updated_at: str | None = None

@@ -12,6 +12,7 @@ from chokepoint.service import backend
 from chokepoint.service.deps import ClientDep, JobsDep, SettingsDep, StoreDep
 from chokepoint.service.jobs import JobManager
 from chokepoint.service.schemas import (
+    ACTIVE_STATUSES,
     TERMINAL_STATUSES,
     MetricsOut,
     RunCreate,
@@ -43,14 +44,15 @@ def _links(run_id: str, status: str) -> dict[str, str]:
 def _run_out(row: dict[str, Any], jobs: JobManager, detail: bool = False) -> RunOut:
     status = str(row.get("status") or "finished")
     metrics = row.get("metrics") or {}
-    live = jobs.progress(str(row["run_id"]))
-    progress = 1.0 if status == "finished" else (live if live is not None else 0.0)
+    live = jobs.progress(str(row["run_id"])) if status in ACTIVE_STATUSES else None
+    progress = 1.0 if status == "finished" else (live[0] if live is not None else 0.0)
     fields: dict[str, Any] = {
         "run_id": str(row["run_id"]),
         "scenario": str(row.get("scenario") or ""),
         "dataset": str(row.get("dataset") or ""),
         "status": status,
         "progress": progress,
+        "phase": live[1] if live is not None else None,
         "error": str(metrics["error"]) if status != "finished" and metrics.get("error") else None,
         "created_at": str(row["created_at"]) if row.get("created_at") is not None else None,
         "updated_at": str(row["updated_at"]) if row.get("updated_at") is not None else None,

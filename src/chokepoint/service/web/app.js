@@ -152,7 +152,8 @@ async function chainsDataset() {
   const detail = await api("/api/datasets/" + encodeURIComponent(name));
   $("chain-description").textContent = detail.description;
   fillSelect($("chain-chain"), detail.chains, (c) => c, true);
-  if (detail.chains.length === 1) $("chain-chain").value = detail.chains[0];
+  // start on one chain (the rare-earth chain when there is one): the whole dataset is dense
+  if (detail.chains.length) $("chain-chain").value = detail.chains.includes("rare-earths") ? "rare-earths" : detail.chains[0];
   await chainsDraw();
 }
 
@@ -165,7 +166,7 @@ async function chainsDraw() {
     api("/api/datasets/" + encodeURIComponent(name) + "/flows" + q),
   ]);
   // stacked horizontal bars: one bar per stage, one segment per region
-  const labels = stages.stages.map((s) => s.name + " (" + s.stage + ")");
+  const labels = stages.stages.map((s) => s.name.length > 34 ? s.name.slice(0, 33) + "…" : s.name);
   const regions = [...new Set(stages.stages.flatMap((s) => s.shares.map((x) => x.region)))];
   const top = regions.map((r) => ({
     r, total: stages.stages.reduce((a, s) => a + (s.shares.find((x) => x.region === r) || { share: 0 }).share, 0),
@@ -177,9 +178,10 @@ async function chainsDraw() {
     hovertemplate: r + ": %{x:.1f}%<extra></extra>",
   }));
   Plotly.react("chain-shares", traces, {
-    barmode: "stack", margin: { l: 190, r: 10, t: 10, b: 40 }, height: Math.max(260, 34 * labels.length + 80),
-    xaxis: { title: "share of world output (%)", range: [0, 100] }, yaxis: { autorange: "reversed" },
-    legend: { orientation: "h", y: -0.25 },
+    barmode: "stack", margin: { l: 10, r: 10, t: 10, b: 40 }, height: Math.max(300, 30 * labels.length + 140),
+    xaxis: { title: { text: "share of world output (%)" }, range: [0, 100] },
+    yaxis: { autorange: "reversed", automargin: true },
+    legend: { orientation: "h", y: -0.12, yanchor: "top" },
   }, PLOT_CONFIG);
   $("chain-stages").replaceChildren(table(stages.stages, [
     { key: "name", label: "Stage" }, { key: "stage", label: "Tier" },
@@ -318,7 +320,8 @@ async function runPoll(runId) {
   const pct = Math.round(run.progress * 100);
   $("run-status").replaceChildren(
     el("p", {}, "Scenario ", el("b", {}, run.scenario), " on ", el("b", {}, run.dataset), " — ",
-      statusBadge(run.status), " ", el("span", { id: "run-pct" }, pct + "%")),
+      statusBadge(run.status), " ", el("span", { id: "run-pct" }, pct + "%"),
+      run.phase ? el("span", { class: "muted" }, " · " + run.phase) : ""),
     run.error ? el("p", { class: "bad" }, run.error) : el("span"));
   $("run-progress").style.width = pct + "%";
   $("run-progress").className = "bar " + run.status;
@@ -349,7 +352,7 @@ async function runResults(runId) {
   if (pain.length && pain[0].member !== undefined) painCols.unshift({ key: "member", label: "Member" });
   const painBox = [table(pain, painCols)];
   if (never) painBox.push(el("p", { class: "muted" }, never + " other (region, industry) pairs never fall below 95%."));
-  const painDiv = el("div", { id: "pain-table" }, ...painBox);
+  const painDiv = el("div", { id: "pain-table", class: "scroll" }, ...painBox);
   $("run-pain").replaceChildren(painDiv);
 
   const lost = (m.output_lost || []).filter((r) => Math.abs(r.value_usd) > 0).sort((a, b) => b.value_usd - a.value_usd).slice(0, 15);
@@ -366,15 +369,15 @@ async function runResults(runId) {
   const moved = prices.filter((p) => Math.abs(p.peak_index - 1) > 1e-3).slice(0, 6);
   const lines = [];
   for (const p of moved) {
-    const s = await api("/api/runs/" + runId + "/series?variable=price&by=region,product&region=" +
+    const s = await api("/api/runs/" + runId + "/series?variable=market_price&by=region,product&region=" +
       encodeURIComponent(p.region) + "&product=" + encodeURIComponent(p.product));
     for (const line of s.lines) {
       lines.push({ type: "scatter", mode: "lines", name: line.key.region + " " + line.key.product, x: s.days, y: line.values });
     }
   }
   Plotly.react("run-prices-plot", lines, {
-    margin: { l: 50, r: 10, t: 10, b: 40 }, height: 320, xaxis: { title: "day" },
-    yaxis: { title: "price index (1 = baseline)" }, legend: { orientation: "h", y: -0.3 },
+    margin: { l: 50, r: 10, t: 10, b: 40 }, height: 320, xaxis: { title: { text: "day" } },
+    yaxis: { title: { text: "price index (1 = baseline)" } }, legend: { orientation: "h", y: -0.3 },
     annotations: lines.length ? [] : [{ text: "No price moved by more than 0.1%", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
   }, PLOT_CONFIG);
 }
@@ -396,7 +399,7 @@ async function runOutputPlot(runId) {
   }));
   Plotly.react("run-output", traces, {
     margin: { l: 55, r: 10, t: 10, b: 40 }, height: 420,
-    xaxis: { title: "day" }, yaxis: { title: "output (% of baseline)" },
+    xaxis: { title: { text: "day" } }, yaxis: { title: { text: "output (% of baseline)" } },
     shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 95, y1: 95, line: { dash: "dot", color: "#999" } }],
     legend: { orientation: "h", y: -0.2 },
   }, PLOT_CONFIG);
@@ -448,7 +451,7 @@ async function rankChokepoints() {
     x: rows.map((r) => r.world_value_lost_usd / 1e9), marker: { color: "#d1495b" },
     hovertemplate: "%{y}: $%{x:.2f} bn<extra></extra>",
   }], { margin: { l: 200, r: 10, t: 10, b: 40 }, height: Math.max(260, 26 * rows.length + 60),
-    xaxis: { title: "world output value lost (USD bn)" } }, PLOT_CONFIG);
+    xaxis: { title: { text: "world output value lost (USD bn)" } } }, PLOT_CONFIG);
 }
 
 async function exposureOptions() {
@@ -466,7 +469,7 @@ async function exposurePlot() {
   Plotly.react("ex-plot", [{
     type: "heatmap", z: m.values.map((row) => row.map((v) => (v === null ? null : v * 100))),
     x: m.columns, y: m.rows, colorscale: "Reds", zmin: 0, zmax: 100,
-    colorbar: { title: "%" }, hovertemplate: "%{y} %{x}: %{z:.1f}%<extra></extra>",
+    colorbar: { title: { text: "%" } }, hovertemplate: "%{y} %{x}: %{z:.1f}%<extra></extra>",
   }], { margin: { l: 80, r: 10, t: 30, b: 120 }, height: 520, title: { text: m.title, font: { size: 13 } } }, PLOT_CONFIG);
 }
 
