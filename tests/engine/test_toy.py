@@ -55,3 +55,31 @@ def test_ban_on_the_refiner_stops_the_buyers(net: cp.CompiledNetwork) -> None:
     assert "member" not in summary["metrics"]["time_to_pain"][0]
     lost = ds.cp.output_lost().set_index(["region", "product"])
     assert lost.loc[("EAST", "component"), "units"] > 0
+
+
+def test_progress_counts_scenario_days_and_chunks_agree(net: cp.CompiledNetwork) -> None:
+    calls: list[tuple[int, int]] = []
+    ban = Rule("permit", np.array([2, 3]), 0, np.array([[0.0], [0.5], [1.0]]), length=40)
+    batch = ScenarioBatch("b", 40, ["a", "b", "c"], rules=[ban])
+    ds = cp.simulate(
+        net,
+        batch,
+        cp.EngineParams(scenario_chunk=2),
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    # chunks of 2 and 1 scenarios: 40 calls of +2 then 40 of +1, ending at 3 x 40
+    assert len(calls) == 80 and calls[-1] == (120, 120) and calls[0] == (2, 120)
+    whole = cp.simulate(net, batch)
+    np.testing.assert_array_equal(ds["output"].values, whole["output"].values)
+
+
+def test_float32_keeps_the_steady_state_and_bad_rules_are_refused(
+    net: cp.CompiledNetwork,
+) -> None:
+    ds = cp.simulate(net, ScenarioBatch.baseline(60), cp.EngineParams(dtype="float32"))
+    np.testing.assert_allclose(ds["output"].values[0], np.tile(net.output, (60, 1)), rtol=1e-5)
+    bad = Rule("permit", np.array([99]), 0, np.zeros((1, 1)))
+    with pytest.raises(cp.ChokepointError, match="index out of range"):
+        cp.simulate(net, ScenarioBatch("bad", 10, ["m"], rules=[bad]))
+    with pytest.raises(cp.ChokepointError, match="adaptation_speed"):
+        cp.EngineParams(adaptation_speed=2.0)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.floating]
 Progress = Callable[[int, int], None]
-"""``progress(days_done, days_total)``, called after each simulated day (summed over chunks)."""
+"""``progress(done, total)`` in scenario-days (S x horizon in all), called after each simulated day."""
 
 
 class _RuleSet:
@@ -94,7 +94,7 @@ def run_chunk(
     horizon: int,
     params: EngineParams,
     recorder: Recorder,
-    progress: Callable[[], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Simulate scenarios ``lo:hi`` of a batch for ``horizon`` days, writing into ``recorder``."""
     size = hi - lo
@@ -301,7 +301,7 @@ def run_chunk(
             market_price=np.exp(st.log_price),
         )
         if progress is not None:
-            progress()
+            progress(size)
 
 
 def _restrict(
@@ -339,7 +339,7 @@ def simulate(
     record
         ``"full"``: every node per day; ``"summary"``: nodes aggregated to (region, product) per day.
     progress
-        Optional callback ``progress(days_done, days_total)``.
+        Optional callback ``progress(done, total)`` in scenario-days (total = S x horizon).
 
     Returns
     -------
@@ -375,8 +375,8 @@ def run_records(
     total = size * horizon
     done = [0]
 
-    def tick() -> None:
-        done[0] += 1
+    def tick(scenario_days: int) -> None:
+        done[0] += scenario_days
         if progress is not None:
             progress(done[0], total)
 
