@@ -16,7 +16,13 @@ def run(name: str) -> object:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"q03_hidden_content.py"}
+    tested = {
+        "q01_magnet_licensing_time_to_pain.py",
+        "q02_eu_chokepoints.py",
+        "q03_hidden_content.py",
+        "q07_rare_earth_rebuild.py",
+        "q12_criticality.py",
+    }
     assert {p.name for p in EXAMPLES.glob("q*.py")} == tested
 
 
@@ -31,3 +37,35 @@ def test_q03_hidden_content() -> None:
     assert facts["chinese_share_in_japanese_magnet"] == pytest.approx(
         facts["chinese_share_in_german_ev"], abs=0.1
     )
+
+
+def test_q01_magnet_ban_time_to_pain() -> None:
+    table = run("q01_magnet_licensing_time_to_pain.py")
+    assert len(table) == 8
+    days = table["day_below_95pct"].dropna()
+    assert ((days >= 0) & (days < 90)).all()
+    # with 30-60 days of buffers and a total ban, some car line falls below 95% within 90 days
+    assert len(days) >= 1
+    assert (table["units_lost_90d"] >= 0).all()
+    assert (table.loc[table["day_below_95pct"].notna(), "units_lost_90d"] > 0).all()
+
+
+def test_q02_eu_chokepoints() -> None:
+    table = run("q02_eu_chokepoints.py")
+    assert len(table) == 10
+    assert table["eu_value_lost_usd"].is_monotonic_decreasing
+    assert not table["region"].isin(["DEU", "NLD", "EUR", "ROW"]).any()
+    assert ("CHN", "ndfeb_magnet") in set(zip(table["region"], table["product"], strict=True))
+
+
+def test_q07_rebuild() -> None:
+    facts = run("q07_rare_earth_rebuild.py")
+    assert facts["state_share"][1985] < facts["state_share"][2005]
+    assert facts["with_ban"]["year_reached"] >= facts["without_ban"]["year_reached"]
+    assert facts["state_subsidy_bill_usd_m"] > 0
+
+
+def test_q12_criticality() -> None:
+    facts = run("q12_criticality.py")
+    assert facts["gallium_sr_at_99pct"] > facts["gallium_sr"] > 0
+    assert facts["gallium_ei"] > 0
