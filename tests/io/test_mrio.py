@@ -95,3 +95,13 @@ def test_pymrio_test_system_and_synthetic() -> None:
     share = z.sum(axis=0) / (z.sum(axis=1) + y.sum(axis=1))
     assert ((share > 0.47) & (share < 0.73)).all()
     from_pymrio(io)  # balanced: validation passes
+
+
+def test_main_engine_runs_an_imported_mrio_at_steady_state() -> None:
+    from chokepoint.engine import simulate
+    from chokepoint.scenario.batch import ScenarioBatch
+
+    net = compile_network(from_pymrio(pymrio_test_system()))
+    ds = simulate(net, ScenarioBatch.baseline(20))
+    out = ds.output.isel(member=0).to_numpy()
+    np.testing.assert_allclose(out, np.tile(net.output, (20, 1)), rtol=1e-9)
