@@ -1297,6 +1297,9 @@ def build(folder: Path = SOURCES) -> dict[str, pd.DataFrame | dict[str, object]]
     # ---- mature chips -----------------------------------------------------------------------
     recipe = _chips(model, src, recipe, util)
 
+    # ---- the other side's levers ------------------------------------------------------------
+    recipe = _levers(model, src, recipe)
+
     return _assemble(model, src, recipe, util, mva)
 
 
@@ -1316,6 +1319,7 @@ def _split_frame(src: Sources, key: str) -> pd.DataFrame:
 def _oil(model: Model, src: Sources) -> None:
     """Crude oil and refineries: bilateral crude flows as sourced (mb/d -> barrels per year)."""
     cl = src.tables["counter_levers"]
+    cl = cl[cl["lever"] == "energy_dependence"]
     vo = src.tables["volumes"]
     bbl = 1e6 * DAYS
     cl_src = "China customs via Reuters / econovis (counter_levers.csv: energy_dependence)"
@@ -1578,6 +1582,493 @@ def _chips(model: Model, src: Sources, recipe: pd.DataFrame, util: float) -> pd.
 
 
 # --------------------------------------------------------------------------------------------
+# The other side's levers: chips, tools, design software, engines, ethane, soybeans
+
+
+def _lever_row(src: Sources, lever: str, metric: str, iso: str, year: str, product: str) -> float:
+    cl = src.tables["counter_levers"]
+    rows = cl[
+        (cl["lever"] == lever)
+        & (cl["metric"] == metric)
+        & (cl["country_iso3"] == iso)
+        & (cl["year"] == year)
+        & (cl["product"] == product)
+    ]
+    if len(rows) != 1:
+        msg = f"expected one counter_levers row for {lever} {metric} {iso} {year}, got {len(rows)}"
+        raise KeyError(msg)
+    return float(rows["value"].iloc[0])
+
+
+def _lever_source(src: Sources, lever: str, product: str | None = None) -> str:
+    cl = src.tables["counter_levers"]
+    rows = cl[(cl["lever"] == lever) & ((cl["product"] == product) if product else True)]
+    return f"{rows['source'].iloc[0]} (counter_levers.csv: {lever})"
+
+
+def _flows(model: Model, product: str, rows: list[tuple[str, str, float, str]]) -> None:
+    """Explicit annual flows (supplier node, buyer node, amount, source) of ``product``."""
+    f = pd.DataFrame(rows, columns=["supplier", "buyer", "annual", "source"])
+    f = f[f["annual"] > 0]
+    model.links.append(
+        pd.DataFrame(
+            {
+                "supplier": f["supplier"].to_numpy(),
+                "buyer": f["buyer"].to_numpy(),
+                "annual": f["annual"].to_numpy(),
+                "product": product,
+                "dep_source": f["source"].to_numpy(),
+                "dep_note": "",
+                "dep_share": 0.0,
+                "realised": 0.0,
+                "fixed": False,
+            }
+        )
+    )
+
+
+def _final(model: Model, rows: list[tuple[str, str, float, str, str]]) -> None:
+    """Final-demand rows (supplier node, region, annual, source, note)."""
+    f = pd.DataFrame(rows, columns=["supplier", "region", "annual", "source", "note"])
+    model.final.append(f[f["annual"] > 0].reset_index(drop=True))
+
+
+def _levers(model: Model, src: Sources, recipe: pd.DataFrame) -> pd.DataFrame:
+    """Advanced chips, tools (SME), design software, C919 engines, ethane and soybeans.
+
+    Each chain is built from the counter-lever figures (``counter_levers.csv``) with explicit
+    bilateral flows; what the sources do not give is a labelled assumption (``assumptions.csv``).
+    """
+    a = src.assume
+    split = _parse_split
+    # ---- recipes ---------------------------------------------------------------------------
+    new = [
+        (
+            "ai_compute",
+            "ai_accelerator",
+            1.0,
+            _assumption("ai_accelerator_buyers"),
+            "one accelerator per installed accelerator",
+        ),
+        (
+            "ai_accelerator",
+            "advanced_wafer",
+            a("wafers_per_accelerator"),
+            _assumption("wafers_per_accelerator"),
+            "",
+        ),
+        (
+            "ai_accelerator",
+            "eda_software",
+            a("eda_per_accelerator"),
+            _assumption("eda_per_accelerator"),
+            "",
+        ),
+        (
+            "advanced_wafer",
+            "sme",
+            a("sme_per_advanced_wafer"),
+            _assumption("sme_per_advanced_wafer"),
+            "tools written off, spares and service",
+        ),
+        (
+            "airliner",
+            "aircraft_engine",
+            a("engines_per_aircraft"),
+            _assumption("engines_per_aircraft"),
+            "",
+        ),
+        ("ethylene", "ethane", a("ethane_per_ethylene"), _assumption("ethane_per_ethylene"), ""),
+        (
+            "soy_crush",
+            "soybeans",
+            1.0,
+            "Chokepoint product definition (crush counted in t of soybeans)",
+            "one t of soybeans per t crushed",
+        ),
+    ]
+    extra = pd.DataFrame(new, columns=["product", "input", "amount", "source", "note"])
+    extra.insert(3, "substitution_group", "")
+    recipe = pd.concat([recipe, extra], ignore_index=True)
+
+    # ---- AI accelerators and advanced wafers ---------------------------------------------
+    gpu_src = _lever_source(src, "advanced_chip_supply", "AI accelerators (data-centre GPUs)")
+    fab_src = _lever_source(src, "advanced_chip_supply", "chip production <10nm")
+    world_gpu = 3.76e6  # counter_levers note: 3.76 m data-centre GPUs shipped in 2023
+    us_gpu = world_gpu  # Nvidia 0.98 and the rest (AMD, Intel) are US designs too
+    chn_gpu = a("chn_ai_accelerators")
+    buyers = split(src, "ai_accelerator_buyers")
+    compute = buyers * us_gpu
+    compute["CHN"] = compute.get("CHN", 0.0) + chn_gpu
+    _end(
+        model,
+        "ai_compute",
+        pd.DataFrame(
+            {
+                "region": compute.index,
+                "output": compute.to_numpy(),
+                "source": f"{gpu_src}: 3.76 million data-centre GPUs (2023); {_assumption('ai_accelerator_buyers')}; China adds {_assumption('chn_ai_accelerators')}",
+            }
+        ),
+        "installed accelerators per year",
+    )
+    model.producers.append(
+        _producers(
+            "ai_accelerator",
+            ["USA", "CHN"],
+            [us_gpu, chn_gpu],
+            [
+                f"{gpu_src}: 3.76 million data-centre GPUs in 2023, Nvidia 98% (US designers)",
+                _assumption("chn_ai_accelerators"),
+            ],
+            ["designed in the USA, wafers from TSMC/Samsung", "made on Chinese <10 nm wafers only"],
+        )
+    )
+    _flows(
+        model,
+        "ai_accelerator",
+        [
+            (
+                "USA/ai_accelerator",
+                f"{r}/ai_compute",
+                float(buyers[r] * us_gpu),
+                _assumption("ai_accelerator_buyers"),
+            )
+            for r in buyers.index
+        ]
+        + [("CHN/ai_accelerator", "CHN/ai_compute", chn_gpu, _assumption("chn_ai_accelerators"))],
+    )
+    wpa = a("wafers_per_accelerator")
+    world_w = a("advanced_wafer_world")
+    sh = pd.Series(
+        {
+            r: _lever_row(
+                src, "advanced_chip_supply", "capacity_share", r, "2022", "chip production <10nm"
+            )
+            for r in ("KOR", "TWN")
+        }
+    )
+    chn_sh = a("chn_advanced_wafer_share")
+    wafer = sh / sh.sum() * (1 - chn_sh) * world_w
+    wafer["CHN"] = chn_sh * world_w
+    wafer = wafer.sort_index()
+    wsrc = (
+        f"{_assumption('advanced_wafer_world')}; split TWN 0.69, KOR 0.31 of <10 nm (2022): {fab_src}; "
+        f"{_assumption('chn_advanced_wafer_share')}"
+    )
+    model.producers.append(
+        _producers(
+            "advanced_wafer",
+            wafer.index,
+            wafer.to_numpy(),
+            wsrc,
+            "other uses (phone and PC processors) are final demand at the fab",
+        )
+    )
+    us_need = us_gpu * wpa
+    tw_kr = wafer.drop("CHN")
+    _flows(
+        model,
+        "advanced_wafer",
+        [
+            (
+                f"{r}/advanced_wafer",
+                "USA/ai_accelerator",
+                float(us_need * tw_kr[r] / tw_kr.sum()),
+                f"{fab_src} (foundry split as the <10 nm shares)",
+            )
+            for r in tw_kr.index
+        ]
+        + [
+            (
+                "CHN/advanced_wafer",
+                "CHN/ai_accelerator",
+                chn_gpu * wpa,
+                _assumption("chn_ai_accelerators"),
+            )
+        ],
+    )
+    used = pd.Series(us_need * tw_kr / tw_kr.sum())
+    used["CHN"] = chn_gpu * wpa
+    rest = wafer - used.reindex(wafer.index, fill_value=0.0)
+    _final(
+        model,
+        [
+            (
+                f"{r}/advanced_wafer",
+                r,
+                float(rest[r]),
+                wsrc,
+                "other uses: phone and PC processors and other advanced logic",
+            )
+            for r in rest.index
+        ],
+    )
+
+    # ---- chip-design software --------------------------------------------------------------
+    eda_src = _lever_source(src, "eda_export_control")
+    epa = a("eda_per_accelerator")
+    chn_dom = a("chn_eda_domestic")
+    eda_buyers = [("USA/ai_accelerator", us_gpu * epa), ("CHN/ai_accelerator", chn_gpu * epa)]
+    usa_eda = us_gpu * epa + chn_gpu * epa * (1 - chn_dom)
+    model.producers.append(
+        _producers(
+            "eda_software",
+            ["USA", "CHN"],
+            [usa_eda, chn_gpu * epa * chn_dom],
+            [
+                f"{eda_src}: US vendors over 95% of China's EDA market; {_assumption('eda_per_accelerator')}",
+                _assumption("chn_eda_domestic"),
+            ],
+            "output = licences used by the modelled designers",
+        )
+    )
+    _flows(
+        model,
+        "eda_software",
+        [
+            ("USA/eda_software", eda_buyers[0][0], eda_buyers[0][1], eda_src),
+            (
+                "USA/eda_software",
+                eda_buyers[1][0],
+                eda_buyers[1][1] * (1 - chn_dom),
+                f"{eda_src}: share 0.95",
+            ),
+            (
+                "CHN/eda_software",
+                eda_buyers[1][0],
+                eda_buyers[1][1] * chn_dom,
+                _assumption("chn_eda_domestic"),
+            ),
+        ],
+    )
+
+    # ---- semiconductor manufacturing equipment ---------------------------------------------
+    sme_src = _lever_source(src, "sme_export_control")
+    pname = "semiconductor manufacturing equipment"
+    world = _lever_row(src, "sme_export_control", "market_size", "WLD", "2022", pname) * 1e3
+    chn_buy = (
+        _lever_row(src, "sme_export_control", "share_of_world_purchases", "CHN", "2023", pname)
+        * world
+    )
+    chn_self = _lever_row(
+        src, "sme_export_control", "domestic_self_sufficiency", "CHN", "2024", pname
+    )
+    makers = split(src, "sme_makers")
+    out = makers * (world - chn_self * chn_buy)
+    out["CHN"] = chn_self * chn_buy
+    out = out.sort_index()
+    model.producers.append(
+        _producers(
+            "sme",
+            out.index,
+            out.to_numpy(),
+            [
+                f"{sme_src}: world 107.6 USD bn (2022), China buys 0.33 (2023) and makes 0.35 of its purchases (2024)"
+                + ("" if r == "CHN" else f"; {_assumption('sme_makers')}")
+                for r in out.index
+            ],
+            "",
+        )
+    )
+    need = wafer * a("sme_per_advanced_wafer")  # N_r: tools used up by each region's fabs
+    n_chn = float(need["CHN"])
+    n_foreign = float(need.drop("CHN").sum())
+    foreign = makers / makers.sum()
+    imports = chn_buy * (1 - chn_self)
+    rows: list[tuple[str, str, float, str]] = [
+        ("CHN/sme", "CHN/advanced_wafer", chn_self * n_chn, f"{sme_src}: self-sufficiency 0.35"),
+    ]
+    use_src = f"{_assumption('sme_per_advanced_wafer')}; maker split {_assumption('sme_makers')}"
+    finals: list[tuple[str, str, float, str, str]] = [
+        (
+            "CHN/sme",
+            "CHN",
+            chn_self * (chn_buy - n_chn),
+            sme_src,
+            "China's fab investment from Chinese makers",
+        ),
+    ]
+    for r in foreign.index:
+        w = float(foreign[r])
+        rows.append((f"{r}/sme", "CHN/advanced_wafer", w * (1 - chn_self) * n_chn, use_src))
+        rows += [
+            (f"{r}/sme", f"{f}/advanced_wafer", w * float(need[f]), use_src)
+            for f in need.index
+            if f != "CHN"
+        ]
+        finals.append(
+            (
+                f"{r}/sme",
+                "CHN",
+                w * (imports - (1 - chn_self) * n_chn),
+                sme_src,
+                "China's fab investment (imports)",
+            )
+        )
+        finals.append(
+            (
+                f"{r}/sme",
+                r,
+                float(out[r]) - w * imports - w * n_foreign,
+                _assumption("sme_other_buyers"),
+                "fab investment outside China",
+            )
+        )
+    _flows(model, "sme", rows)
+    _final(model, finals)
+
+    # ---- C919 engines ----------------------------------------------------------------------
+    aero_src = _lever_source(src, "aero_export_control")
+    rate = a("c919_rate")
+    _end(
+        model,
+        "airliner",
+        pd.DataFrame(
+            {
+                "region": ["CHN"],
+                "output": [rate],
+                "source": [f"{_assumption('c919_rate')}; fleet 18 on 28 May 2025: {aero_src}"],
+            }
+        ),
+    )
+    engines = rate * a("engines_per_aircraft")
+    model.producers.append(
+        _producers(
+            "aircraft_engine",
+            ["USA"],
+            [engines],
+            f"{aero_src}: CFM LEAP-1C sole C919 engine (share 1.0)",
+            "CFM = GE (USA) and Safran (FRA); output = C919 needs only",
+        )
+    )
+    _flows(model, "aircraft_engine", [("USA/aircraft_engine", "CHN/airliner", engines, aero_src)])
+
+    # ---- ethane ----------------------------------------------------------------------------
+    eth_src = _lever_source(src, "energy_export_control")
+    chn_share_imp = _lever_row(
+        src, "energy_export_control", "import_share_of_consumption", "CHN", "2024", "ethane"
+    )
+    us_share = _lever_row(
+        src, "energy_export_control", "share_of_china_imports", "USA", "2024", "ethane"
+    )
+    us_half = _lever_row(
+        src, "energy_export_control", "share_of_us_exports_to_china", "USA", "2024", "ethane"
+    )
+    consumption = 6.8e6  # counter_levers note: China consumption 6.8 Mt in 2024
+    imp = chn_share_imp * consumption
+    eth = {"CHN": consumption - imp, "USA": imp * us_share / us_half, "ROW": imp * (1 - us_share)}
+    model.producers.append(
+        _producers(
+            "ethane",
+            list(eth),
+            list(eth.values()),
+            [
+                f"DERIVED: China consumption 6.8 Mt x (1 - import share 0.81): {eth_src}",
+                f"DERIVED: China imports 0.81 x 6.8 Mt x US share 0.98, / 0.5 (China about half of US exports): {eth_src}",
+                f"DERIVED: China imports x (1 - US share 0.98): {eth_src}",
+            ],
+            [
+                "",
+                "US exporters only (domestic cracker use not modelled); US-side data give 492 kb/d to China, about twice the China-side tonnage used here",
+                "",
+            ],
+        )
+    )
+    _end(
+        model,
+        "ethylene",
+        pd.DataFrame(
+            {
+                "region": ["CHN"],
+                "output": [consumption / a("ethane_per_ethylene")],
+                "source": [
+                    f"DERIVED: ethane consumption 6.8 Mt ({eth_src}) / {_assumption('ethane_per_ethylene')}"
+                ],
+            }
+        ),
+    )
+    _flows(
+        model,
+        "ethane",
+        [
+            ("CHN/ethane", "CHN/ethylene", eth["CHN"], eth_src),
+            ("USA/ethane", "CHN/ethylene", imp * us_share, eth_src),
+            ("ROW/ethane", "CHN/ethylene", eth["ROW"], eth_src),
+        ],
+    )
+    _final(
+        model,
+        [
+            (
+                "USA/ethane",
+                "ROW",
+                eth["USA"] - imp * us_share,
+                _assumption("us_ethane_other_exports"),
+                "US ethane exports to other countries",
+            )
+        ],
+    )
+
+    # ---- soybeans --------------------------------------------------------------------------
+    soy_src = _lever_source(src, "agri_purchase_boycott")
+    total = _lever_row(src, "agri_purchase_boycott", "imports", "WLD", "2024", "soybeans") * 1e6
+    from_us = (
+        _lever_row(src, "agri_purchase_boycott", "imports_from", "USA", "2024", "soybeans") * 1e6
+    )
+    from_br = (
+        _lever_row(src, "agri_purchase_boycott", "imports_from", "BRA", "2024", "soybeans") * 1e6
+    )
+    soy = {"BRA": from_br, "ROW": total - from_us - from_br, "USA": 2 * from_us}
+    model.producers.append(
+        _producers(
+            "soybeans",
+            list(soy),
+            list(soy.values()),
+            [
+                f"{soy_src}: China imports from Brazil 74.65 Mt (2024)",
+                f"DERIVED: China imports 105.03 Mt minus USA and Brazil: {soy_src}",
+                f"{soy_src}: China imports from USA 22.13 Mt; {_assumption('us_soybeans_other_uses')}",
+            ],
+            "exporters' sales to China (US: and the same again to others); domestic crush not modelled",
+        )
+    )
+    _end(
+        model,
+        "soy_crush",
+        pd.DataFrame(
+            {
+                "region": ["CHN"],
+                "output": [total],
+                "source": [f"China soybean imports 105.03 Mt (2024): {soy_src}"],
+            }
+        ),
+        "China's crush of imported beans; domestic beans not modelled",
+    )
+    _flows(
+        model,
+        "soybeans",
+        [
+            (f"{r}/soybeans", "CHN/soy_crush", from_us if r == "USA" else v, soy_src)
+            for r, v in soy.items()
+        ],
+    )
+    _final(
+        model,
+        [
+            (
+                "USA/soybeans",
+                "ROW",
+                from_us,
+                _assumption("us_soybeans_other_uses"),
+                "US soybean exports to other countries",
+            )
+        ],
+    )
+    return recipe
+
+
+# --------------------------------------------------------------------------------------------
 # Side table and assembly
 
 
@@ -1790,6 +2281,15 @@ def _stocks(src: Sources, producers: pd.DataFrame) -> pd.DataFrame:
             "consumer year-end stocks / reported consumption",
         )
     )
+    for node, inp, key in (
+        ("CHN/advanced_wafer", "sme", "sme_stock_days"),
+        ("TWN/advanced_wafer", "sme", "sme_stock_days"),
+        ("KOR/advanced_wafer", "sme", "sme_stock_days"),
+        ("USA/ai_accelerator", "eda_software", "eda_stock_days"),
+        ("CHN/ai_accelerator", "eda_software", "eda_stock_days"),
+    ):
+        days = src.assume(key)
+        rows.append((node, inp, days, days, 0.0, _assumption(key), "installed base runs on"))
     out = pd.DataFrame(
         rows,
         columns=[
@@ -1929,7 +2429,10 @@ def _meta(src: Sources) -> dict[str, object]:
             "mature-node chips (front-end fabs and back-end packaging, with Nexperia at plant level: "
             "wafers in Germany and the UK, packaging in China, Malaysia and the Philippines) to ECUs "
             "and cars; solar PV from polysilicon to modules; battery and rare-earth processing "
-            "equipment; crude oil to transport fuel for the large importers. Units per day. Built by "
+            "equipment; crude oil to transport fuel for the large importers; and the other side's "
+            "levers: semiconductor equipment (USA, Netherlands, Japan), chip-design software and "
+            "advanced (<10 nm) wafers to AI accelerators and AI compute, C919 engines, ethane to "
+            "ethylene and soybeans to China's crushers. Units per day. Built by "
             "chokepoint.datasets.build.critical_chains from the tables in datasets/build/sources/; "
             "manufacturing_share.csv holds each country's share of world manufacturing value added. "
             "EUR is the EU-27 without Germany and the Netherlands."
