@@ -21,6 +21,8 @@ def test_every_example_is_tested() -> None:
         "q02_eu_chokepoints.py",
         "q03_hidden_content.py",
         "q07_rare_earth_rebuild.py",
+        "q10_uncertainty.py",
+        "q11_mrio.py",
         "q12_criticality.py",
     }
     assert {p.name for p in EXAMPLES.glob("q*.py")} == tested
@@ -69,3 +71,20 @@ def test_q12_criticality() -> None:
     facts = run("q12_criticality.py")
     assert facts["gallium_sr_at_99pct"] > facts["gallium_sr"] > 0
     assert facts["gallium_ei"] > 0
+
+
+def test_q10_uncertainty_band() -> None:
+    facts = run("q10_uncertainty.py")
+    assert isinstance(facts, dict)
+    band = facts["band"]
+    assert 0 <= band["q05"] <= band["q50"] <= band["q95"]
+    drivers = facts["drivers"].set_index("parameter")["spearman_rho"]
+    # a higher approval share lets more magnets through: less output lost
+    assert drivers["instruments.licence.approval_share"] < 0
+
+
+def test_q11_mrio() -> None:
+    lost = run("q11_mrio.py")
+    top = lost.iloc[0]
+    assert top["region"] == "reg1"  # the region that stops exporting loses most
+    assert top["value_usd"] > 0
