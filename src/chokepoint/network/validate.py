@@ -227,11 +227,12 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
     regions = pd.Index(t.regions["region"])
     prod = t.producers
     nodes = pd.Index(node_id(prod["region"], prod["product"], prod["firm"]))
+    codes: dict[tuple[str, str], np.ndarray] = {}  # (table, column) -> positions, reused below
     for spec in TABLES.values():
         df = t.frames[spec.name]
         origin = t.origin(spec.name)
         for col in spec.columns:
-            if col.fk is None or len(df) == 0:
+            if col.fk is None:
                 continue
             values = df[col.name]
             if col.fk == "nodes":
@@ -240,7 +241,8 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
                 known, what = products, "product"
             else:
                 known, what = regions, "region"
-            missing = (positions(known, values) < 0) & (values != "").to_numpy()
+            codes[spec.name, col.name] = found = positions(known, values)
+            missing = (found < 0) & (values != "").to_numpy()
             for position in np.flatnonzero(missing):
                 hint = _did_you_mean(str(values.iloc[position]), known)
                 problems.append(
@@ -285,7 +287,7 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
         df = t.frames[table]
         if len(df) == 0:
             return
-        buyer = positions(nodes, df[buyer_col])
+        buyer = codes[table, buyer_col]
         buyer_product = node_product[buyer]
         anywhere = use_key(buyer_product, input_codes, np.full(len(df), -1))
         here = use_key(buyer_product, input_codes, node_region[buyer])
@@ -301,12 +303,10 @@ def _reference_problems(t: NetworkTables) -> list[Problem]:
                 )
             )
 
-    links = t.links
-    check_use("links", "buyer", node_product[positions(nodes, links["supplier"])], "link")
-    check_use("stocks", "node", positions(products, t.stocks["input"]), "stock")
-    alts = t.alternatives
+    check_use("links", "buyer", node_product[codes["links", "supplier"]], "link")
+    check_use("stocks", "node", codes["stocks", "input"], "stock")
     check_use(
-        "alternatives", "buyer", node_product[positions(nodes, alts["supplier"])], "alternative"
+        "alternatives", "buyer", node_product[codes["alternatives", "supplier"]], "alternative"
     )
     return problems
 
