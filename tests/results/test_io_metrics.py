@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -78,6 +79,24 @@ def test_shortage_origin_names_the_binding_input(ds: xr.Dataset) -> None:
     assert org.loc[("ban", "Y/b"), "constraint"] == "input"
     assert org.loc[("ban", "Y/b"), "input"] == "a"
     assert org.loc[("ban", "Y/c"), "input"] == "b"
+    # C <- B <- A: A kept its capacity but could not sell to B (the ban): restricted supply at A
+    assert org.loc[("ban", "Y/c"), "path"] == "Y/c <- Y/b <- X/a"
+    assert org.loc[("ban", "Y/c"), "origin"] == "X/a"
+    assert org.loc[("ban", "Y/c"), "cause"] == "restricted supply"
+    assert org.loc[("ban", "X/a"), "cause"] == "demand"
+
+
+def test_shortage_origin_traces_a_capacity_shock() -> None:
+    # A's capacity drops to 5 (< the 10 it sells): B gets 5/day from day 5 and runs short on
+    # day 65 (300 / 5 = 60 days later), C on day 128 (5/day from day 68, 60 days of drawdown).
+    shock = Rule("capacity_factor", np.array([0]), 0, np.full((1, 1), 0.05), length=160)
+    params = cp.EngineParams(overproduction_max=1.0)
+    ds = cp.simulate(chain(), ScenarioBatch("shock", 160, ["m"], rules=[shock]), params)
+    org = ds.cp.shortage_origin().set_index("node")
+    assert org.loc["Y/b", "day"] == 65 and org.loc["Y/c", "day"] == 128
+    assert org.loc["X/a", "cause"] == "capacity"
+    assert org.loc["Y/c", "origin"] == "X/a" and org.loc["Y/c", "cause"] == "capacity"
+    assert org.loc["Y/c", "path"] == "Y/c <- Y/b <- X/a"
 
 
 def test_summary_is_json_with_members(ds: xr.Dataset) -> None:
@@ -109,3 +128,4 @@ def test_netcdf_and_parquet_round_trips(ds: xr.Dataset, tmp_path: Path) -> None:
         pq["output"].transpose("member", "day", "node").values, ds["output"].values
     )
     assert pq.cp.summary() == ds.cp.summary()
+    pd.testing.assert_frame_equal(pq.cp.shortage_origin(), ds.cp.shortage_origin())

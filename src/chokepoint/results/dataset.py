@@ -103,6 +103,10 @@ def to_dataset(
         net.unit_value[net.node_product[rec.final_node]].astype(np.float64),
         {"units": "USD/unit"},
     )
+    if rec.mode == "full":
+        ids = np.asarray(net.node_ids, dtype=str)
+        data["link_supplier"] = (("link",), ids[net.link_src], {"long_name": "supplier node u(e)"})
+        data["link_buyer"] = (("link",), ids[net.link_dst], {"long_name": "buyer node b(e)"})
     ds = xr.Dataset(
         {k: xr.Variable(dims, v, attrs) for k, (dims, v, attrs) in data.items()},
         coords=coords,  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 netCDF is written with the engine xarray finds (SciPy's netCDF3 writer is always there), so 64-bit
 integers are stored as 32-bit and restored on load. The Parquet form is a directory with one long
 table per dimension group — ``node.parquet`` (member, day, node, variables...), ``final.parquet``,
-``market.parquet`` — and ``static.parquet`` (per-node baselines and labels); the Dataset's attrs travel
+``market.parquet`` — and ``<dim>_static.parquet`` (per node, final-demand entry, market and link:
+baselines and labels); the Dataset's attrs travel
 as JSON in the Parquet metadata of ``node.parquet``.
 """
 
@@ -70,8 +71,10 @@ def to_parquet(ds: xr.Dataset, path: str | Path) -> Path:
             meta[_ATTRS_KEY] = json.dumps(ds.attrs, default=str).encode()
             table = table.replace_schema_metadata(meta)
         pq.write_table(table, root / f"{group}.parquet")
-    static = [v for v in ds.data_vars if ds[v].dims in (("node",), ("final",))]
-    for dim in ("node", "final"):
+    static = [v for v in ds.data_vars if ds[v].dims in (("node",), ("final",), ("link",))]
+    for dim in ("node", "final", "link"):
+        if dim not in ds.dims:
+            continue
         names = [v for v in static if ds[v].dims == (dim,)]
         coords = [c for c in ds.coords if ds[c].dims == (dim,) and c != dim]
         frame = ds[names].reset_coords()[[*coords, *names]].to_dataframe().reset_index()
@@ -98,12 +101,13 @@ def from_parquet(path: str | Path) -> xr.Dataset:
             continue
         frame = (node_table if group == "node" else pq.read_table(file)).to_pandas()
         parts.append(xr.Dataset.from_dataframe(frame.set_index(list(dims))))
-    for dim in ("node", "final", "market"):
-        frame = pq.read_table(root / f"{dim}_static.parquet").to_pandas().set_index(dim)
+    for dim in ("node", "final", "market", "link"):
+        file = root / f"{dim}_static.parquet"
+        if not file.exists():
+            continue
+        frame = pq.read_table(file).to_pandas().set_index(dim)
         static = xr.Dataset.from_dataframe(frame)
-        coord_names = [
-            c for c in static.data_vars if static[c].dtype == object or c in _coord_names(dim)
-        ]
+        coord_names = [c for c in static.data_vars if c in _coord_names(dim)]
         parts.append(static.set_coords(coord_names))
     ds = xr.merge(parts, combine_attrs="drop_conflicts")
     ds.attrs = attrs
@@ -116,4 +120,5 @@ def _coord_names(dim: str) -> tuple[str, ...]:
         "node": ("region", "product", "firm"),
         "final": ("final_supplier", "final_region", "final_product"),
         "market": ("market_region", "market_product"),
+        "link": (),
     }[dim]

@@ -271,27 +271,79 @@ def price_paths(ds: xr.Dataset) -> xr.DataArray:
 
 
 def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFrame:
-    """For each node and member with a shortfall: the binding constraint on its time-to-pain day and,
-    if an input bound it, that input product (needs ``record="full"``)."""
+    """Where each shortfall came from (needs ``record="full"``).
+
+    For each member and node whose output fell below ``threshold`` × baseline: the binding
+    constraint on its time-to-pain day and, if an input bound it, that input product; then the walk
+    upstream along that input: to the supplier of it that fell first, as long as that supplier was
+    itself short of an input. The walk ends at
+
+    * ``"capacity"``: a supplier (or the node) limited by its own capacity (a shock);
+    * ``"restricted supply"``: suppliers that kept their capacity but could not deliver — they fell
+      for lack of servable orders, or did not fall at all (permits, quotas on the links);
+    * ``"demand"``: the node itself fell for lack of orders (no shortage upstream).
+
+    Columns: member, node, day, constraint, input, origin (node id), cause, path (node ids, from the
+    node up to the origin, joined by ``" <- "``).
+    """
     stats = shortfall_stats(ds, "node", threshold)
-    stats = stats[stats["time_to_pain"].notna()]
     products = json_attr(ds, "products")
-    rows = []
+    nodes = np.asarray(ds["node"].values, dtype=str)
+    node_pos = {v: i for i, v in enumerate(nodes)}
+    node_product = np.asarray(ds["product"].values, dtype=str)
+    binding = np.asarray(ds["binding"].values)
+    b_input = np.asarray(ds["binding_input"].values) if "binding_input" in ds else None
+    suppliers: dict[tuple[int, str], list[int]] = {}
+    if "link_supplier" in ds:
+        for sup, buy in zip(
+            np.asarray(ds["link_supplier"].values, dtype=str),
+            np.asarray(ds["link_buyer"].values, dtype=str),
+            strict=True,
+        ):
+            i = node_pos[sup]
+            suppliers.setdefault((node_pos[buy], node_product[i]), []).append(i)
     members = list(np.asarray(ds["member"].values, dtype=str))
-    nodes = list(np.asarray(ds["node"].values, dtype=str))
-    has_input = "binding_input" in ds
     codes = ("demand", "capacity", "input")
-    for rec in stats.itertuples(index=False):
-        s, n, d = members.index(rec.member), nodes.index(rec.node), int(rec.time_to_pain)
-        b = int(ds["binding"].values[s, d, n])
-        q = int(ds["binding_input"].values[s, d, n]) if has_input else -1
-        rows.append(
-            {
-                "member": rec.member,
-                "node": rec.node,
-                "day": d,
-                "constraint": codes[b],
-                "input": products[q] if q >= 0 else None,
-            }
-        )
-    return pd.DataFrame(rows, columns=["member", "node", "day", "constraint", "input"])
+    rows = []
+    for member, group in stats.groupby("member", sort=False):
+        s = members.index(str(member))
+        ttp = {node_pos[n]: d for n, d in zip(group["node"], group["time_to_pain"], strict=True)}
+        for node, day in ttp.items():
+            if day is None:
+                continue
+            code = int(binding[s, day, node])
+            q = int(b_input[s, day, node]) if b_input is not None else -1
+            path, cur, cur_day, cause = [node], node, int(day), codes[code]
+            for _ in range(len(nodes)):
+                c = int(binding[s, cur_day, cur])
+                qi = int(b_input[s, cur_day, cur]) if b_input is not None else -1
+                if c != 2 or qi < 0:
+                    cause = "capacity" if c == 1 else ("demand" if cur == node else cause)
+                    break
+                ups = suppliers.get((cur, products[qi]), [])
+                fell = [u for u in ups if ttp.get(u) is not None and ttp[u] <= cur_day]
+                short = [u for u in fell if int(binding[s, int(ttp[u]), u]) != 0]
+                if not short:
+                    cause = "restricted supply"
+                    pick = min(fell, key=lambda u: ttp[u]) if fell else (ups[0] if ups else None)
+                    if pick is not None:
+                        path.append(pick)
+                        cur = pick
+                    break
+                cur = min(short, key=lambda u: ttp[u])
+                cur_day = int(ttp[cur])
+                path.append(cur)
+            rows.append(
+                {
+                    "member": member,
+                    "node": nodes[node],
+                    "day": int(day),
+                    "constraint": codes[code],
+                    "input": products[q] if q >= 0 else None,
+                    "origin": nodes[cur],
+                    "cause": cause,
+                    "path": " <- ".join(nodes[i] for i in path),
+                }
+            )
+    cols = ["member", "node", "day", "constraint", "input", "origin", "cause", "path"]
+    return pd.DataFrame(rows, columns=cols)

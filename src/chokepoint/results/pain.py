@@ -9,7 +9,7 @@ first day the ratio is below 0.5.
 The stockpile search runs ONE engine batch whose members are stockpile sizes D_j (days of the
 baseline use a_k x̄_n of each covered input pair k, j = 0..J-1, D_0 = 0): member j receives
 D_j a_k x̄_n units of strategic stock in I_k on day 0, on top of the scenario's rules. With f(D) the
-first stop of the region (or region-industry), bisection over the sorted sizes finds the smallest
+first stop of the region (a plant below θ x̄_n for lack of an input), bisection over the sorted sizes finds the smallest
 D_j with f(D_j) > day (f is non-decreasing in D up to simulation noise; the bracket is reported).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,8 @@ from chokepoint.network.compile import CompiledNetwork
 from chokepoint.results.metrics import THRESHOLD
 from chokepoint.scenario.batch import Rule, ScenarioBatch
 
+INPUT_BOUND = 2
+"""Code of the ``binding`` variable for "a missing input limits output"."""
 CAR_PRODUCTS: tuple[str, ...] = ("ev", "ice_car")
 """Products counted as a region's car output (codes of the critical-chains dataset)."""
 
@@ -60,18 +63,42 @@ def _group_mask(
 
 
 def first_hit(
-    ds: xr.Dataset, threshold: float = THRESHOLD, region: str | None = None
+    ds: xr.Dataset,
+    threshold: float = THRESHOLD,
+    region: str | None = None,
+    cause: Literal["input", "any"] = "input",
+    exclude: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Region-industries in the order they hit the wall: ``member, region, product, day`` sorted
-    by member and day (only groups that fall below ``threshold`` × baseline)."""
-    import chokepoint.results  # noqa: F401  (ds.cp)
+    by member and day.
 
-    ttp = ds.cp.time_to_pain(by=("region", "product"), threshold=threshold)
-    ttp = ttp[ttp["day"].notna()]
+    A node n hits the wall on the first day x_{s,t,n} < ``threshold`` x̄_n while its binding
+    constraint is a missing input (``cause="input"``; ``"any"`` also counts lost orders and
+    capacity); a region-industry's day is the earliest of its nodes. ``exclude`` drops regions
+    (e.g. the restricting actors, whose exporters lose orders on day 0).
+    """
+    out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
+    base = np.asarray(ds["baseline_output"].values, dtype=np.float64)
+    low = out < threshold * base
+    if cause == "input" and "binding" in ds:
+        low &= np.asarray(ds["binding"].transpose("member", "day", "node").values) == INPUT_BOUND
+    hit = low.any(axis=1)
+    day = np.argmax(low, axis=1)
+    s_idx, n_idx = np.nonzero(hit)
+    frame = pd.DataFrame(
+        {
+            "member": np.asarray(ds["member"].values, dtype=str)[s_idx],
+            "region": np.asarray(ds["region"].values, dtype=str)[n_idx],
+            "product": np.asarray(ds["product"].values, dtype=str)[n_idx],
+            "day": day[s_idx, n_idx].astype(int),
+        }
+    )
     if region is not None:
-        ttp = ttp[ttp["region"] == region]
-    ttp = ttp.assign(day=ttp["day"].astype(int))
-    return ttp.sort_values(["member", "day", "region", "product"]).reset_index(drop=True)
+        frame = frame[frame["region"] == region]
+    if exclude:
+        frame = frame[~frame["region"].isin(list(exclude))]
+    frame = frame.groupby(["member", "region", "product"], as_index=False)["day"].min()
+    return frame.sort_values(["member", "day", "region", "product"]).reset_index(drop=True)
 
 
 def days_to_loss(
@@ -94,8 +121,8 @@ def first_stop(
     product: str | None = None,
     threshold: float = THRESHOLD,
 ) -> list[int | None]:
-    """Per member, the first day any region-industry of ``region`` (or only ``product`` there)
-    falls below ``threshold`` × baseline (None if never)."""
+    """Per member, the first day a plant of ``region`` (or of its ``product`` industry) hits the
+    wall for lack of an input (see :func:`first_hit`; None if never)."""
     table = first_hit(ds, threshold, region)
     if product is not None:
         table = table[table["product"] == product]
