@@ -74,6 +74,9 @@ def test_run_preset_chart_pain_table_and_report(page: Any, tmp_path: Path) -> No
     first_day = int(pain_rows.first.locator("td").last.inner_text())
     assert first_day >= 0
     expect(page.locator("#run-prices table")).to_be_visible()
+    expect(page.locator("#run-prices-plot .scatterlayer .trace").first).to_be_attached(
+        timeout=60_000
+    )
     _shot(page, "run")
     with page.expect_download(timeout=120_000) as info:
         page.click("#run-report")
@@ -103,5 +106,12 @@ def test_chokepoints_ranking_and_heat_map(page: Any) -> None:
     page.click("#cp-rank")
     expect(page.locator("#cp-table tbody tr").first).to_be_visible(timeout=240_000)
     assert page.locator("#cp-table tbody tr").count() >= 3
+    # leverage heat map: what each region can do to the other
+    page.fill("#lv-regions", "CHN,USA,EUR")
+    page.fill("#lv-horizon", "60")
+    page.click("#lv-show")
+    expect(page.locator("#lv-pairs tbody tr").first).to_be_visible(timeout=240_000)
+    assert page.locator("#lv-pairs tbody tr").count() == 3  # pairs of 3 regions
+    expect(page.locator("#lv-plot .main-svg").first).to_be_attached()
     _shot(page, "chokepoints")
     assert page.errors == []

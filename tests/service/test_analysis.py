@@ -53,3 +53,23 @@ def test_chokepoint_ranking(client: TestClient) -> None:
     assert values == sorted(values, reverse=True)
     r = client.get("/api/analysis/toy/chokepoints", params={"horizon_days": 3000})
     assert r.status_code == 422  # above the server's horizon limit
+
+
+def test_leverage_matrix(client: TestClient) -> None:
+    out = client.get(
+        "/api/analysis/toy/leverage", params={"regions": "NORTH,EAST", "horizon_days": 120}
+    ).json()
+    assert out["regions"] == ["NORTH", "EAST"]
+    assert out["damage_usd"][0][0] is None  # no actor targets itself
+    assert out["damage_usd"][1][0] is None  # EAST sells nothing to NORTH: no instrument
+    # NORTH refines 75% of the metal in EAST's components: a cut must hurt EAST, and NORTH
+    # loses its export sales
+    assert out["damage_usd"][0][1] > 0
+    assert out["own_cost_usd"][0][1] > 0
+    assert out["instrument"][0][1] == "all exports"
+    # EAST's component makers hold 30 days of refined metal (+10 strategic): no pain before day 30
+    assert out["time_to_pain_day"][0][1] > 30
+    assert len(out["pairs"]) == 1
+    bad = client.get("/api/analysis/toy/leverage", params={"regions": "NORTH,MARS"})
+    assert bad.status_code == 422
+    assert client.get("/api/analysis/toy/leverage", params={"regions": "NORTH"}).status_code == 422

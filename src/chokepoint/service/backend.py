@@ -157,6 +157,11 @@ def _chain_products(tables: NetworkTables, chain: str | None) -> pd.DataFrame:
             msg = f"unknown chain {chain!r} in dataset {tables.name!r}"
             raise NotFoundError(msg)
         products = products[mask]
+        from chokepoint.analysis.chains import chain_stages as ordered
+
+        depth = ordered(tables, chain).set_index("product")["depth"]  # recipe depth, upstream first
+        products = products.assign(_o=products["product"].map(depth))
+        return products.sort_values(["_o", "product"], kind="stable").drop(columns="_o")
     order = {s: i for i, s in enumerate(STAGES)}
     products = products.assign(_o=products["stage"].map(order).fillna(len(order)))
     return products.sort_values(["_o", "product"]).drop(columns="_o")
@@ -812,3 +817,53 @@ def criticality(assessment: str) -> dict[str, Any]:
         scores,
         list(result.overrides),
     )
+
+
+def leverage(
+    name: str, store_path: Path, *, regions: list[str], horizon_days: int, share_threshold: float
+) -> dict[str, Any]:
+    """Leverage heat map: damage of each actor's strongest instrument against each target."""
+    from chokepoint.bargaining.leverage import leverage_matrix
+
+    net = _network(name, store_path)
+    unknown = [r for r in regions if r not in net.regions]
+    if unknown:
+        raise InputError(
+            "leverage request",
+            [Problem("regions", f"expected regions of {name}, got unknown {', '.join(unknown)}")],
+        )
+    result = leverage_matrix(
+        net, regions, horizon_days=horizon_days, share_threshold=share_threshold
+    )
+    cells = result.matrix.set_index(["actor", "target"])
+
+    def grid(column: str) -> list[list[Any]]:
+        out = []
+        for a in regions:
+            row = []
+            for t in regions:
+                v = cells[column].get((a, t)) if (a, t) in cells.index else None
+                if isinstance(v, np.generic):
+                    v = v.item()
+                row.append(
+                    None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
+                )
+            out.append(row)
+        return out
+
+    return {
+        "dataset": name,
+        "regions": regions,
+        "horizon_days": horizon_days,
+        "damage_usd": grid("damage_usd"),
+        "own_cost_usd": grid("own_cost_usd"),
+        "time_to_pain_day": grid("time_to_pain_day"),
+        "instrument": grid("instrument"),
+        "pairs": records(result.pairs),
+        "notes": [
+            "rows: actor; columns: target; cell: the actor's strongest instrument (largest damage)",
+            f"damage = target's output value lost over {horizon_days} days (USD); "
+            "own cost = the actor's",
+            "symmetry = min(D_AB, D_BA) / max(D_AB, D_BA): 1 is a negotiation between equals",
+        ],
+    }

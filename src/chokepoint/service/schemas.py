@@ -294,3 +294,17 @@ class Matrix(_Out):
     columns: list[str]
     values: list[list[float | None]]
     notes: list[str] = Field(default_factory=list)
+
+
+class LeverageOut(_Out):
+    """Leverage matrix: ``damage_usd[i][j]`` is what ``regions[i]`` can do to ``regions[j]``."""
+
+    dataset: str
+    regions: list[str]
+    horizon_days: int
+    damage_usd: list[list[float | None]]
+    own_cost_usd: list[list[float | None]]
+    time_to_pain_day: list[list[float | None]]
+    instrument: list[list[str | None]]
+    pairs: list[dict[str, Any]]
+    notes: list[str] = Field(default_factory=list)

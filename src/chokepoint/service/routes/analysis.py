@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from chokepoint.service import backend
 from chokepoint.service.deps import SettingsDep, StoreDep
-from chokepoint.service.schemas import Matrix, Table
+from chokepoint.service.schemas import LeverageOut, Matrix, Table
 from chokepoint.service.security import ServiceError
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
@@ -79,3 +79,39 @@ async def coercion(
 async def criticality(assessment: Literal["eu-2017", "eu-2020", "eu-2023"]) -> Table:
     """EU criticality scores (supply risk SR, economic importance EI) recomputed from inputs."""
     return Table(**await run_in_threadpool(backend.criticality, assessment))
+
+
+@router.get("/{dataset}/leverage", response_model=LeverageOut)
+async def leverage(
+    dataset: Dataset,
+    settings: SettingsDep,
+    store: StoreDep,
+    regions: Annotated[
+        str,
+        Query(
+            pattern=r"^[A-Za-z0-9_.-]{1,40}(,[A-Za-z0-9_.-]{1,40}){1,5}$",
+            description="2 to 6 region codes, comma-separated.",
+        ),
+    ] = "CHN,USA,EUR,JPN",
+    horizon_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    share_threshold: Annotated[float, Query(ge=0.01, le=1.0)] = 0.5,
+) -> LeverageOut:
+    """Damage each region's strongest instrument does to each other region (one engine batch)."""
+    if horizon_days > settings.max_horizon_days:
+        raise ServiceError(
+            422,
+            "invalid_input",
+            f"expected horizon_days <= {settings.max_horizon_days} (server limit), got {horizon_days}",
+        )
+    codes = list(dict.fromkeys(regions.split(",")))
+    if len(codes) < 2:
+        raise ServiceError(422, "invalid_input", "expected at least 2 different regions")
+    out = await run_in_threadpool(
+        backend.leverage,
+        dataset,
+        store,
+        regions=codes,
+        horizon_days=horizon_days,
+        share_threshold=share_threshold,
+    )
+    return LeverageOut(**out)

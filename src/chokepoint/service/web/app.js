@@ -367,14 +367,12 @@ async function runResults(runId) {
     { key: "peak_index", label: "Peak index" }, { key: "peak_day", label: "Peak day" },
   ]));
   const moved = prices.filter((p) => Math.abs(p.peak_index - 1) > 1e-3).slice(0, 6);
-  const lines = [];
-  for (const p of moved) {
-    const s = await api("/api/runs/" + runId + "/series?variable=market_price&by=region,product&region=" +
-      encodeURIComponent(p.region) + "&product=" + encodeURIComponent(p.product));
-    for (const line of s.lines) {
-      lines.push({ type: "scatter", mode: "lines", name: line.key.region + " " + line.key.product, x: s.days, y: line.values });
-    }
-  }
+  const answers = await Promise.all(moved.map((p) => api("/api/runs/" + runId +
+    "/series?variable=market_price&by=region,product&region=" + encodeURIComponent(p.region) +
+    "&product=" + encodeURIComponent(p.product))));
+  const lines = answers.flatMap((s) => s.lines.map((line) => ({
+    type: "scatter", mode: "lines", name: line.key.region + " " + line.key.product, x: s.days, y: line.values,
+  })));
   Plotly.react("run-prices-plot", lines, {
     margin: { l: 50, r: 10, t: 10, b: 40 }, height: 320, xaxis: { title: { text: "day" } },
     yaxis: { title: { text: "price index (1 = baseline)" } }, legend: { orientation: "h", y: -0.3 },
@@ -428,6 +426,7 @@ async function chokepointsPage() {
     sel.onchange = () => exposureOptions().catch((e) => notice(e.message));
     $("cp-rank").onclick = () => rankChokepoints().catch((e) => notice(e.message));
     $("ex-show").onclick = () => exposurePlot().catch((e) => notice(e.message));
+    $("lv-show").onclick = () => leveragePlot().catch((e) => notice(e.message));
     await exposureOptions();
   }
 }
@@ -471,6 +470,32 @@ async function exposurePlot() {
     x: m.columns, y: m.rows, colorscale: "Reds", zmin: 0, zmax: 100,
     colorbar: { title: { text: "%" } }, hovertemplate: "%{y} %{x}: %{z:.1f}%<extra></extra>",
   }], { margin: { l: 80, r: 10, t: 30, b: 120 }, height: 520, title: { text: m.title, font: { size: 13 } } }, PLOT_CONFIG);
+}
+
+async function leveragePlot() {
+  const name = $("cp-dataset").value;
+  $("lv-pairs").textContent = "Simulating…";
+  const regions = $("lv-regions").value.replace(/\s+/g, "");
+  const m = await api("/api/analysis/" + encodeURIComponent(name) + "/leverage?regions=" +
+    encodeURIComponent(regions) + "&horizon_days=" + $("lv-horizon").value);
+  const z = m.damage_usd.map((row) => row.map((v) => (v === null ? null : v / 1e9)));
+  const text = m.instrument.map((row, i) => row.map((ins, j) => (ins === null ? "" :
+    ins + "<br>own cost " + usd(m.own_cost_usd[i][j]) + "<br>pain day " + fmt(m.time_to_pain_day[i][j]))));
+  Plotly.react("lv-plot", [{
+    type: "heatmap", z, x: m.regions, y: m.regions, text, colorscale: "YlOrRd", reversescale: true,
+    colorbar: { title: { text: "USD bn" } },
+    hovertemplate: "%{y} → %{x}: $%{z:.2f} bn<br>%{text}<extra></extra>",
+  }], { margin: { l: 60, r: 10, t: 30, b: 60 }, height: 460,
+    xaxis: { title: { text: "target" } }, yaxis: { title: { text: "actor" }, autorange: "reversed" },
+    title: { text: "Damage of each actor's strongest instrument (" + m.horizon_days + " days)", font: { size: 13 } },
+  }, PLOT_CONFIG);
+  $("lv-pairs").className = "";
+  $("lv-pairs").replaceChildren(table(m.pairs, [
+    { key: "region_a", label: "A" }, { key: "region_b", label: "B" },
+    { key: "damage_a_to_b_usd", label: "A→B damage" }, { key: "damage_b_to_a_usd", label: "B→A damage" },
+    { key: "symmetry", label: "Symmetry" }, { key: "stronger", label: "Stronger" },
+  ], { damage_a_to_b_usd: usd, damage_b_to_a_usd: usd, symmetry: (v) => fmt(v, 2) }),
+  ...m.notes.map((n) => el("p", { class: "muted" }, n)));
 }
 
 // ---------------------------------------------------------------- start
