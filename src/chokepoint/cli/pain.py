@@ -35,7 +35,7 @@ def pain_report(
     net = cp.build_network(cp.load_dataset(dataset or loaded.scenario.dataset))
     batch = compile_scenario(loaded.scenario, net, locate=loaded.locate)
     ds = simulate(net, batch)
-    hits = pain.first_hit(ds, region=region)
+    hits = pain.first_hit(ds, region=region, exclude=[] if region else list(batch.actors))
     first = hits.groupby("member").head(top)
     out: dict[str, Any] = {
         "scenario": loaded.scenario.name,

@@ -63,6 +63,11 @@ def _draw(share: float | ins.Distribution, seed: int | None, position: int, memb
     return min(max(float(share.sample(np.random.default_rng(ss), 1)[0]), 0.0), 1.0)
 
 
+def _recorded(ctx: _Context, key: str) -> bool:
+    """Whether an earlier member already recorded this instrument under ``meta[key]``."""
+    return any(e.get("instrument") == ctx.label for e in ctx.meta.get(key, []))
+
+
 def _licence_row(processing: int, share: float, length: int) -> FloatArray:
     processing = min(processing, length)
     return np.concatenate([np.zeros(processing), np.full(1 if processing < length else 0, share)])
@@ -134,7 +139,7 @@ def _extraterritorial(inst: ins.ExtraterritorialLicensing, ctx: _Context) -> lis
     src, _ = _endpoints(net)
     caught = np.unique(src[links])
     caught = caught[net.node_region[caught] != net.regions.get_loc(inst.actor)]
-    if ctx.member == 0:
+    if not _recorded(ctx, "extraterritorial"):
         ctx.meta.setdefault("extraterritorial", []).append(
             {
                 "instrument": ctx.label,
@@ -242,18 +247,18 @@ def apply_capacity_bans(
             new, sources = effective_lead_time(ban, inv, net)
             value = np.inf if new is None else float(new)
             lead[hit] = np.maximum(lead[hit], value)
-            if member == 0:
-                meta.setdefault("capacity_bans", []).extend(
-                    {
-                        "ban": ban_label,
-                        "investment": d.label,
-                        "node": str(net.node_ids[n]),
-                        "lead_time_days": inv.lead_time_days,
-                        "effective_lead_time_days": new,
-                        "broken_by": sources,
-                    }
-                    for n in d.index[hit].tolist()
-                )
+            meta.setdefault("capacity_bans", []).extend(
+                {
+                    "member": member,
+                    "ban": ban_label,
+                    "investment": d.label,
+                    "node": str(net.node_ids[n]),
+                    "lead_time_days": inv.lead_time_days,
+                    "effective_lead_time_days": new,
+                    "broken_by": sources,
+                }
+                for n in d.index[hit].tolist()
+            )
         shift = lead - inv.lead_time_days
         for value in np.unique(shift):
             ids = d.index[shift == value]
@@ -359,7 +364,7 @@ def _firm_control(inst: ins.FirmControl, ctx: _Context) -> list[_Draft]:
         row = np.concatenate([np.zeros(closed), np.full(1 if closed < length else 0, ex.share)])
         rules += cc._permit_rules(hit_l, hit_f, start, row, length, f"{ctx.label}:exempt{k}")
     rules += cc._permit_rules(rest_l, rest_f, start, np.zeros(1), length, ctx.label)
-    if ctx.member == 0:
+    if not _recorded(ctx, "firm_control"):
         _, dst = _endpoints(ctx.net)
         ctx.meta.setdefault("firm_control", []).append(
             {
