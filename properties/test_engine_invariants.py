@@ -92,25 +92,63 @@ def test_physical_invariants_under_random_rules(seed: int, rules_seed: int) -> N
 
 
 @FAST
-@given(
-    seed=SEEDS,
-    x=st.lists(st.floats(0, 100), min_size=3, max_size=3),
-    orders=st.lists(st.floats(0, 50), min_size=4, max_size=4),
-)
-def test_shipments_add_up_to_output(seed: int, x: list[float], orders: list[float]) -> None:
-    net = random_network(seed, tiers=2)
+@given(seed=SEEDS, size=st.integers(1, 3), scale=st.floats(0.01, 100), day=st.integers(0, 400))
+def test_fused_shipments_add_up_to_output(seed: int, size: int, scale: float, day: int) -> None:
+    from chokepoint.engine import fused as F
     from chokepoint.engine.structure import prepare
 
-    en = prepare(net, 365)
+    en = prepare(random_network(seed, tiers=3), 365)
     rng = np.random.default_rng(seed)
-    orders_e = rng.random((1, en.n_links)) * orders[0]
-    final = rng.random((1, en.n_final)) * orders[1]
-    servable = K.servable_orders(orders_e, final, en.by_src, en.fd_by_node)
-    prod = np.minimum(servable, rng.random((1, en.n)) * x[0])
-    shipped, delivered = K.ship(prod, servable, orders_e, final, en)
-    total = en.by_src.sum(shipped) + en.fd_by_node.sum(delivered)
-    np.testing.assert_allclose(total, prod, rtol=1e-12, atol=1e-12)
-    assert (shipped <= orders_e + 1e-12).all()
+    orders = rng.random((size, en.m)) * scale
+    share = np.broadcast_to(en.link_share, (size, en.n_links)).copy()
+    wanted = np.empty((size, en.n_links))
+    by_src, by_pair = np.zeros((size, en.n)), np.zeros((size, en.m))
+    F.link_demand(orders, share, en.link_pair, en.link_src, wanted, by_src, by_pair)
+    np.testing.assert_allclose(by_pair, orders, rtol=1e-9)  # shares of a pair sum to 1
+    final = rng.random((size, en.n_final)) * scale
+    servable = by_src + en.fd_by_node.sum(final)
+    x = np.minimum(servable, rng.random((size, en.n)) * scale * 3)
+    ratio = np.minimum(K._div(x, servable), 1.0)
+    delivered = final * ratio[:, en.fd_node]
+    ring = np.zeros((size, en.ring_days, en.m))
+    received, exports = np.zeros((size, en.m)), np.zeros((size, en.n))
+    shipped = wanted.copy()
+    F.link_ship(
+        shipped,
+        ratio,
+        en.link_src,
+        en.link_pair,
+        en.link_lead,
+        en.link_export,
+        day,
+        ring,
+        received,
+        exports,
+    )
+    out = np.stack([np.bincount(en.link_src, row, minlength=en.n) for row in shipped])
+    np.testing.assert_allclose(out + en.fd_by_node.sum(delivered), x, rtol=1e-9, atol=1e-12)
+    assert (shipped <= wanted + 1e-12).all()
+    np.testing.assert_allclose(ring.sum(axis=1), received, rtol=1e-9, atol=1e-12)
+    # a shipment with lead time L lands in slot (day + L) mod B
+    lead = en.link_lead[0]
+    only = np.zeros_like(shipped)
+    only[:, 0] = shipped[:, 0]
+    ring1 = np.zeros_like(ring)
+    F.link_ship(
+        only,
+        np.ones_like(ratio),
+        en.link_src,
+        en.link_pair,
+        en.link_lead,
+        en.link_export,
+        day,
+        ring1,
+        np.zeros_like(received),
+        np.zeros_like(exports),
+    )
+    np.testing.assert_allclose(
+        ring1[:, (day + lead) % en.ring_days, en.link_pair[0]], shipped[:, 0], rtol=1e-12
+    )
 
 
 @FAST

@@ -1,9 +1,10 @@
-"""Pure vectorised steps of the day loop (DESIGN §5). No I/O, no logging, no loop over nodes or links.
+"""Pure vectorised steps of the day loop at node, group and pair level (DESIGN §5).
 
-Shapes: S scenarios, n nodes, m input pairs, G substitution groups, E' links (network links then
-dormant alternatives), F final-demand entries, M markets (region, product). Every function takes and
-returns arrays with the scenario axis first; reductions over links, pairs and groups go through
-:class:`~chokepoint.engine.structure.Segments` (``np.add.reduceat`` on contiguous keys).
+No I/O, no logging, no loop over nodes or links. The per-link steps (orders per link, proportional
+shipments into the pipeline, adaptation of sourcing shares) are fused passes in
+:mod:`chokepoint.engine.fused`. Shapes: S scenarios, n nodes, m input pairs, G substitution groups,
+M markets (region, product). Every function takes and returns arrays with the scenario axis first;
+reductions over pairs and groups go through :class:`~chokepoint.engine.structure.Segments`.
 """
 
 from __future__ import annotations
@@ -34,29 +35,6 @@ def capacity(
 ) -> FloatArray:
     """K_n(t) = K_n · (1 − shock_n(t)) · α_n(t) + new capacity.  (n,), (S, n) x3 -> (S, n)."""
     return base * factor * overproduction + added
-
-
-def link_orders(orders: FloatArray, share: FloatArray, link_pair: IntArray) -> FloatArray:
-    """order_e = σ_e · order_{k(e)}.  (S, m), (S, E'), (E',) -> (S, E')."""
-    return share * orders[:, link_pair]
-
-
-def quota_cap(orders_e: FloatArray, index: IntArray, cap: FloatArray) -> None:
-    """Scale the permitted orders of one quota group so their sum is at most ``cap`` (in place).
-
-    (S, E'), (q,), (S,).  Shipments never exceed orders (proportional rationing), so capping orders
-    caps shipments over the group: Σ_{e∈group} ship_e ≤ cap.
-    """
-    total = orders_e[:, index].sum(axis=1)
-    scale = np.minimum(1.0, _div(cap, total, fill=1.0))
-    orders_e[:, index] *= scale[:, None]
-
-
-def servable_orders(
-    orders_e: FloatArray, final: FloatArray, by_src: Segments, fd_by_node: Segments
-) -> FloatArray:
-    """O_n = Σ_{e out of n} order_e p_e + Σ_{f of n} d_f.  (S, E'), (S, F) -> (S, n)."""
-    return by_src.sum(orders_e) + fd_by_node.sum(final)
 
 
 def group_cover(stock: FloatArray, amount: FloatArray, pairs_by_group: Segments) -> FloatArray:
@@ -103,30 +81,6 @@ def input_use(
     return np.minimum(use, stock)
 
 
-def ship(
-    x: FloatArray, orders: FloatArray, orders_e: FloatArray, final: FloatArray, net: EngineNet
-) -> tuple[FloatArray, FloatArray]:
-    """Proportional rationing: ship_e = x_n · order_e p_e / O_n, delivered_f = x_n · d_f / O_n.
-
-    (S, n), (S, n), (S, E'), (S, F) -> (S, E'), (S, F).  Σ shipments + deliveries = x_n exactly up to
-    rounding (nothing is shipped that was not produced).
-    """
-    ratio = np.minimum(_div(x, orders), 1.0)
-    return orders_e * ratio[:, net.link_src], final * ratio[:, net.fd_node]
-
-
-def push_pipeline(ring: FloatArray, shipped: FloatArray, day: int, net: EngineNet) -> FloatArray:
-    """Put shipments into the ring buffer at their arrival day t + L_e (in place); return Σ per pair.
-
-    (S, B, m), (S, E') -> (S, m).  Arrivals are summed per (lead time, pair) so memory is S·B·m, not
-    per link and day.
-    """
-    per_seg = net.pipe_seg.sum(shipped)
-    slots = (day + net.pipe_slots) % net.ring_days
-    ring[:, slots, net.pipe_pairs] += per_seg
-    return net.by_pair.sum(shipped)
-
-
 def pop_pipeline(ring: FloatArray, day: int) -> FloatArray:
     """Take the arrivals of day t out of the ring buffer (in place).  (S, B, m) -> (S, m)."""
     slot = day % ring.shape[1]
@@ -146,36 +100,6 @@ def next_orders(
     """order_k = max(0, E_k + (τ_k ū_k + pipe_k − I_k − transit_k) / T_r).  (S, m) x5 -> (S, m)."""
     gap = target_stock + pipe_target - stock - transit
     return np.maximum(expected + gap / restoration_days, 0.0)
-
-
-def adapt_shares(
-    share: FloatArray,
-    delivered: FloatArray,
-    pair_short: FloatArray,
-    eligible_spare: FloatArray,
-    speed: float,
-    threshold: float,
-    net: EngineNet,
-) -> tuple[FloatArray, BoolArray]:
-    """Move σ_e toward σ*_e = σ_e ρ_e + s_k w_e / W_k on short pairs; return new σ and moved pairs.
-
-    ``delivered`` = σ_e ρ_e with ρ_e the share of link e's order that was shipped, ``pair_short`` =
-    s_k = 1 − Σ_e σ_e ρ_e, ``eligible_spare`` = w_e, the spare capacity of u(e) if link e may carry
-    orders (permitted and, for an alternative, qualified), W_k = Σ_{e→k} w_e.  Pairs with
-    s_k ≤ threshold or W_k = 0 keep their shares.  (S, E') x2, (S, m), (S, E') -> (S, E'), (S, m).
-    Shares of a pair keep summing to 1.
-    """
-    total_w = net.by_pair.sum(eligible_spare)
-    moving = (pair_short > threshold) & (total_w > 0)
-    if not moving.any():
-        return share, moving
-    target = (
-        delivered
-        + (pair_short * _div(np.ones_like(total_w), total_w))[:, net.link_pair] * eligible_spare
-    )
-    move = moving[:, net.link_pair]
-    new = np.where(move, share + speed * (target - share), share)
-    return new, moving
 
 
 def overproduction(
