@@ -42,6 +42,8 @@ def test_scenario_builder_validates(page: Any) -> None:
     expect(page.locator("#sc-yaml")).to_have_value(re.compile("type: licensing"))
     page.click("#sc-validate")
     expect(page.locator("#sc-result")).to_contain_text("Valid", timeout=60_000)
+    expect(page.locator("#sc-result tbody tr").first).to_contain_text("licensing")
+    _shot(page, "scenarios-valid")
     # edit an instrument: a region code that does not exist
     text = page.input_value("#sc-yaml").replace("actor: CHN", "actor: XXX", 1)
     page.fill("#sc-yaml", text)
@@ -49,7 +51,7 @@ def test_scenario_builder_validates(page: Any) -> None:
     expect(page.locator("#sc-result")).to_contain_text("problem", timeout=60_000)
     expect(page.locator("#sc-result")).to_contain_text("XXX")
     expect(page.locator("#sc-instruments tbody tr").first).to_be_visible()
-    _shot(page, "scenarios")
+    _shot(page, "scenarios-problems")
     assert page.errors == []
 
 

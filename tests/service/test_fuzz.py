@@ -6,6 +6,7 @@ small caps so that generated runs and rankings stay cheap.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from chokepoint.service.app import create_app
 from chokepoint.service.settings import ServiceSettings
 
 STORE = Path(tempfile.mkdtemp(prefix="chokepoint-fuzz-")) / "store.duckdb"
+atexit.register(shutil.rmtree, STORE.parent, True)
 APP = create_app(
     ServiceSettings(store=str(STORE), max_horizon_days=60, max_batch_size=4, max_run_seconds=30)
 )

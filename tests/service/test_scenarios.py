@@ -52,6 +52,17 @@ def test_validate_ok(client: TestClient) -> None:
         1,
     )
     assert out["instruments"] == 1
+    assert out["instrument_list"] == [
+        {
+            "key": "ban",
+            "type": "export_ban",
+            "actor": "NORTH",
+            "products": ["refined"],
+            "targets": [],
+            "start_day": 5,
+            "end_day": None,
+        }
+    ]
 
 
 def test_validate_reports_lines_not_temp_paths(client: TestClient) -> None:

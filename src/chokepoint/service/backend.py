@@ -499,6 +499,18 @@ def check_scenario(text: str, max_horizon: int, max_batch: int, store_path: Path
         "horizon_days": scenario.horizon_days,
         "members": members,
         "instruments": len(scenario.instrument_items()),
+        "instrument_list": [
+            {
+                "key": key,
+                "type": str(getattr(inst, "type", "")),
+                "actor": str(getattr(inst, "actor", "")),
+                "products": [str(p) for p in getattr(inst, "products", [])],
+                "targets": [str(t) for t in (getattr(inst, "targets", None) or [])],
+                "start_day": int(getattr(inst, "start_day", 0)),
+                "end_day": getattr(inst, "end_day", None),
+            }
+            for key, inst in scenario.instrument_items()
+        ],
         "text": loaded.text,
     }
 

@@ -178,6 +178,18 @@ class ScenarioIn(_Out):
     yaml: str = Field(description="Scenario YAML text.", max_length=1_000_000)
 
 
+class InstrumentOut(_Out):
+    """One instrument of a scenario, as the builder lists it."""
+
+    key: str
+    type: str
+    actor: str
+    products: list[str]
+    targets: list[str] = Field(description="Empty: the instrument's default targets.")
+    start_day: int
+    end_day: int | None
+
+
 class ValidationOut(_Out):
     """Result of validating a scenario (a scenario with problems is not an HTTP error)."""
 
@@ -187,6 +199,7 @@ class ValidationOut(_Out):
     horizon_days: int | None = None
     members: int | None = None
     instruments: int | None = None
+    instrument_list: list[InstrumentOut] = Field(default_factory=list)
     problems: list[ProblemOut] = Field(default_factory=list)
 
 

@@ -231,7 +231,16 @@ async function scenarioValidate() {
   if (out.valid) {
     box.className = "ok";
     box.replaceChildren(el("p", {}, "✔ Valid: " + out.name + " on " + out.dataset + ", " + out.horizon_days +
-      " days, " + out.members + " member(s), " + out.instruments + " instrument(s)."));
+      " days, " + out.members + " member(s), " + out.instruments + " instrument(s)."),
+    table(out.instrument_list, [
+      { key: "key", label: "Instrument" }, { key: "type", label: "Type" }, { key: "actor", label: "Actor" },
+      { key: "products", label: "Products" }, { key: "targets", label: "Targets" },
+      { key: "start_day", label: "From day" }, { key: "end_day", label: "To day" },
+    ], {
+      products: (v) => v.join(", "),
+      targets: (v) => (v.length ? v.join(", ") : "(default)"),
+      end_day: (v) => (v === null ? "horizon" : fmt(v)),
+    }));
   } else {
     box.className = "bad";
     box.replaceChildren(el("p", {}, "✘ " + out.problems.length + " problem(s):"),
