@@ -69,6 +69,7 @@ def _register() -> None:
     app.add_typer(scenario.app, name="scenario")
     from chokepoint.cli import serve; app.command("serve")(serve.serve)  # fmt: skip  # noqa: E702, I001
     from chokepoint.cli import pain; app.command("pain")(pain.pain_command)  # fmt: skip  # noqa: E702, I001
+    from chokepoint.cli import bargain; app.command("leverage")(bargain.leverage); app.command("bargain")(bargain.bargain_command)  # fmt: skip  # noqa: E702, I001
 
 
 _register()
