@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
+
+from chokepoint.service import backend
 
 
 def test_exposure_matrix_by_hand(client: TestClient) -> None:
@@ -73,3 +78,28 @@ def test_leverage_matrix(client: TestClient) -> None:
     bad = client.get("/api/analysis/toy/leverage", params={"regions": "NORTH,MARS"})
     assert bad.status_code == 422
     assert client.get("/api/analysis/toy/leverage", params={"regions": "NORTH"}).status_code == 422
+
+
+def test_simulations_in_requests_are_capped(make_client: Any, monkeypatch: Any) -> None:
+    client = make_client(workers=1)
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow_ranking(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        entered.set()
+        release.wait(60)
+        return {"dataset": "toy", "title": "t", "columns": [], "rows": []}
+
+    monkeypatch.setattr(backend, "chokepoints", slow_ranking)
+    first: dict[str, int] = {}
+    worker = threading.Thread(
+        target=lambda: first.update(code=client.get("/api/analysis/toy/chokepoints").status_code)
+    )
+    worker.start()
+    assert entered.wait(60)
+    r = client.get("/api/analysis/toy/leverage", params={"regions": "NORTH,EAST"})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "busy"
+    release.set()
+    worker.join(60)
+    assert first["code"] == 200

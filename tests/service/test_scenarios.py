@@ -115,3 +115,16 @@ def test_yaml_syntax_error_has_a_line(client: TestClient) -> None:
     out = client.post("/api/scenarios/validate", json={"yaml": "name: x\n  bad: [\n"}).json()
     assert out["valid"] is False
     assert out["problems"][0]["location"].startswith("scenario.yaml:")
+
+
+def test_yaml_aliases_refused(client: TestClient) -> None:
+    # a "billion laughs" document: nine aliases per level expand to 9^5 values when built
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for prev, name in zip("abcd", "bcde", strict=True):
+        bomb += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+    out = client.post("/api/scenarios/validate", json={"yaml": "name: x\n" + bomb}).json()
+    assert out["valid"] is False
+    assert out["problems"][0] == {
+        "location": "scenario.yaml:3",
+        "message": "expected no YAML aliases (*name); write the value out",
+    }

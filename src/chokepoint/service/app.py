@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -89,6 +90,7 @@ def create_app(settings: ServiceSettings | None = None, *, runner: str = DEFAULT
     )
     app.state.settings = settings
     app.state.store_path = store_path
+    app.state.simulation_slots = threading.BoundedSemaphore(settings.workers)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if is_loopback(settings.host):

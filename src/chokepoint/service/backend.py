@@ -412,6 +412,20 @@ def scrub(exc: InputError) -> InputError:
     )
 
 
+def _alias_lines(text: str) -> list[int]:
+    """Lines of YAML aliases in ``text`` (refused: a few aliases can expand exponentially)."""
+    import yaml
+
+    lines = []
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, yaml.AliasToken):
+                lines.append(token.start_mark.line + 1)
+    except yaml.YAMLError:
+        pass  # syntax errors are reported by the loader, with their line
+    return lines
+
+
 def read_scenario_text(text: str) -> Any:
     """Load, compose and validate scenario YAML text sent by a client.
 
@@ -426,6 +440,15 @@ def read_scenario_text(text: str) -> Any:
     from chokepoint.scenario.load import PRESETS_DIR, read_scenario
     from chokepoint.scenario.load import list_presets as names
 
+    aliases = _alias_lines(text)
+    if aliases:
+        raise InputError(
+            "scenario",
+            [
+                Problem(f"{_LABEL}:{line}", "expected no YAML aliases (*name); write the value out")
+                for line in aliases[:10]
+            ],
+        )
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from chokepoint.service import backend
-from chokepoint.service.deps import SettingsDep, StoreDep
+from chokepoint.service.deps import SettingsDep, StoreDep, simulation_slot
 from chokepoint.service.schemas import LeverageOut, Matrix, Table
 from chokepoint.service.security import ServiceError
 
@@ -18,7 +18,7 @@ Dataset = Annotated[str, Path(description="Dataset name.", pattern=r"^[A-Za-z0-9
 Code = r"^[A-Za-z0-9_.-]{1,60}$"
 
 
-@router.get("/{dataset}/chokepoints", response_model=Table)
+@router.get("/{dataset}/chokepoints", response_model=Table, dependencies=[Depends(simulation_slot)])
 async def chokepoints(
     dataset: Dataset,
     settings: SettingsDep,
@@ -81,7 +81,9 @@ async def criticality(assessment: Literal["eu-2017", "eu-2020", "eu-2023"]) -> T
     return Table(**await run_in_threadpool(backend.criticality, assessment))
 
 
-@router.get("/{dataset}/leverage", response_model=LeverageOut)
+@router.get(
+    "/{dataset}/leverage", response_model=LeverageOut, dependencies=[Depends(simulation_slot)]
+)
 async def leverage(
     dataset: Dataset,
     settings: SettingsDep,
