@@ -43,5 +43,8 @@ bench: env-dev
 bench-sweep: env-dev
 	$(RUN) python benchmarks/bench_sweep.py
 
+bench-ario: env-dev
+	$(RUN) python benchmarks/bench_ario.py
+
 clean:
 	rm -rf $(VENV) .tools build reports .pytest_cache .mypy_cache .ruff_cache

@@ -32,7 +32,9 @@ META_KEYS = (
     "assumptions",
     "default_stock_days",
     "balancing",
+    "mrio",
 )
+"""Keys ``dataset.yaml`` may hold (``mrio``: unit, provenance and repairs of an imported MRIO table)."""
 
 
 def read_meta(path: Path) -> dict[str, Any]:
