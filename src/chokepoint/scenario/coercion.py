@@ -15,9 +15,10 @@ links, then qualified alternatives a as engine link E + a), ``reg``/``prod``/``f
   new plant i (reg(i) in targets, reg(i) != actor, prod(i) in products, decided on a day the ban is
   in force) from d_i + L_i to d_i + L'_i with
 
-      L'_i = L3   if a source outside the actor exists (an equipment maker n with prod(n) in the
-                  listed equipment, reg(n) != actor and K_n > 0, or a technology holder),
-      L'_i = Lb   otherwise (never, if the ban states no lead time),
+      L'_i = max(L_i, L3)   if a source outside the actor exists (an equipment maker n with
+                            prod(n) in the listed equipment, reg(n) != actor and K_n > 0, or a
+                            technology holder),
+      L'_i = max(L_i, Lb)   otherwise (never, if the ban states no lead time),
 
   where L3 is ``third_country_lead_time_days`` (default L_i) and Lb ``banned_lead_time_days``.
 * ``firm_control``: ``block_exports`` sets p_e = 0 on links with firm(u) = F, reg(u) = actor,
@@ -245,6 +246,7 @@ def apply_capacity_bans(
             if not hit.any():
                 continue
             new, sources = effective_lead_time(ban, inv, net)
+            new = None if new is None else max(new, inv.lead_time_days)
             value = np.inf if new is None else float(new)
             lead[hit] = np.maximum(lead[hit], value)
             meta.setdefault("capacity_bans", []).extend(
