@@ -50,7 +50,9 @@ def leverage_heatmap(
             if pain_days is not None:
                 day = pain_days.iloc[i, j]
                 text += f"\n{day:.0f} d" if np.isfinite(day) else "\nno pain"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7)
+            dark = np.nanmax(shown) - shown[i, j] < 0.4 * (np.nanmax(shown) - np.nanmin(shown))
+            color = "white" if dark else "black"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
     fig.colorbar(image, ax=ax, label="log10 damage (USD)")
     fig.tight_layout()
     fig.savefig(path)
