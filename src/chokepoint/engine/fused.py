@@ -3,7 +3,7 @@
 The per-link work of a day — orders per link, servable orders per supplier, proportional shipments
 into the pipeline, the sums per buyer pair, adaptation of sourcing shares — dominates the cost on
 large networks (E ≈ 10 n). Each function below is one sequential pass over the links of every
-scenario, and the scenarios of a batch run in parallel threads; they are compiled once (``cache=True`` writes the machine code next to this file, or into
+scenario; they are compiled once (``cache=True`` writes the machine code next to this file, or into
 ``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use).
 Loops over links live only here, inside compiled code.
 """
@@ -22,8 +22,13 @@ IntArray = npt.NDArray[np.integer]
 
 
 def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Compile ``fn``; its outer loop over scenarios runs in parallel threads (``numba.prange``)."""
-    return cast(Callable[..., Any], numba.njit(cache=True, nogil=True, parallel=True)(fn))
+    """Compile ``fn`` (serial, releases the GIL).
+
+    Serial on purpose: numba's default threading layer refuses concurrent parallel launches from
+    several Python threads (a threaded sweep runner or web service), and ``nogil`` already lets such
+    callers run scenarios side by side.
+    """
+    return cast(Callable[..., Any], numba.njit(cache=True, nogil=True)(fn))
 
 
 def _link_demand(
@@ -37,7 +42,7 @@ def _link_demand(
 ) -> None:
     """order_e = σ_e · order_{k(e)} into ``wanted_out`` (S, E'); Σ by supplier (S, n) and by pair (S, m)."""
     s_count, e_count = share.shape
-    for s in numba.prange(s_count):
+    for s in range(s_count):
         for e in range(e_count):
             w = share[s, e] * orders[s, link_pair[e]]
             wanted_out[s, e] = w
@@ -64,7 +69,7 @@ def _link_ship(
     s_count, e_count = allowed.shape
     b = ring.shape[1]
     base = day % b
-    for s in numba.prange(s_count):
+    for s in range(s_count):
         for e in range(e_count):
             q = allowed[s, e] * ratio[s, link_src[e]]
             allowed[s, e] = q
@@ -109,7 +114,7 @@ def _adapt(
     s_count = share.shape[0]
     m = pair_ptr.shape[0] - 1
     moved = np.zeros(s_count, dtype=np.bool_)
-    for s in numba.prange(s_count):
+    for s in range(s_count):
         for k in range(m):
             sk = short[s, k]
             if sk <= threshold:
