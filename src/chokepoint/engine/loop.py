@@ -369,7 +369,9 @@ def run_records(
     chunk = params.scenario_chunk or size
     node_firm = net.node_firm
     base_exports = (
-        enet.by_src.sum(np.where(enet.link_export, enet.link_flow, 0.0)[None, :])[0]
+        np.bincount(
+            enet.link_src, np.where(enet.link_export, enet.link_flow, 0.0), minlength=enet.n
+        )
         + enet.fd_by_node.sum(np.where(enet.fd_export, enet.fd_quantity, 0.0)[None, :])[0]
     )
     total = size * horizon

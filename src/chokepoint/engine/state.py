@@ -58,16 +58,13 @@ class EngineState:
         s, m, b = size, net.m, net.ring_days
         use = net.pair_use
         ring = np.zeros((s, b, m), dtype=ft)
-        if net.pipe_seg.n:
-            flow_seg = net.pipe_seg.sum(net.link_flow[None, :])[0]
-            for day in range(b):  # loop over ring slots (≤ pipeline bound), not over links
-                live = net.pipe_slots > day
-                ring[:, day, :] += np.bincount(
-                    net.pipe_pairs[live], flow_seg[live], minlength=m
-                ).astype(ft)
+        flow = net.link_flow.astype(np.float64)
+        for day in range(b):  # loop over ring slots (≤ pipeline bound), not over links
+            live = net.link_lead > day
+            ring[:, day, :] += np.bincount(net.link_pair[live], flow[live], minlength=m).astype(ft)
         transit = ring.sum(axis=1)
         pipe_target = np.broadcast_to(
-            net.by_pair.sum((net.link_flow * net.link_lead)[None, :].astype(ft)), (s, m)
+            np.bincount(net.link_pair, flow * net.link_lead, minlength=m).astype(ft), (s, m)
         ).copy()
         return EngineState(
             stock=np.broadcast_to(net.stock_initial_days * use, (s, m)).astype(ft),

@@ -126,9 +126,6 @@ class EngineNet:
         IntArray  # links of pair k are pair_links[pair_link_ptr[k]:pair_link_ptr[k+1]] [m+1]
     )
     pair_links: IntArray  # engine link ids sorted by buyer pair [E']
-    pipe_slots: IntArray  # L of each (lead, pair) segment [U]
-    pipe_pairs: IntArray  # k of each (lead, pair) segment [U]
-    pipe_seg: Segments  # links -> (lead, pair) segments
     fd_node: IntArray
     fd_region: IntArray
     fd_quantity: FloatArray
@@ -136,8 +133,6 @@ class EngineNet:
     fd_export: BoolArray
     market_region: IntArray  # [M]
     market_product: IntArray  # [M]
-    by_src: Segments  # links by supplier node
-    by_pair: Segments  # links by buyer pair
     pairs_by_group: Segments
     groups_by_node: Segments
     fd_by_node: Segments
@@ -205,14 +200,6 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     group_product = np.where(first_pair >= 0, net.pair_product[np.maximum(first_pair, 0)], -1)
 
     ring_days = int(max(1, link_lead.max() if len(link_lead) else 1))
-    pipe_key = (link_lead - 1) * m + link_pair
-    pipe_seg = Segments.from_keys(pipe_key, ring_days * max(m, 1))
-    pipe_slots = pipe_seg.ids // max(m, 1) + 1
-    pipe_pairs = pipe_seg.ids % max(m, 1)
-    pipe_seg = Segments(
-        pipe_seg.perm, pipe_seg.starts, np.arange(len(pipe_seg.ids)), len(pipe_seg.ids), pipe_seg.n
-    )
-
     # 32-bit link indices halve the bandwidth of the per-link passes (up to 2^31 nodes and pairs).
     index_type = np.int32 if max(n, m, len(link_src)) < 2**31 - 1 else np.int64
     return EngineNet(
@@ -252,9 +239,6 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         link_position=link_position,
         pair_link_ptr=np.searchsorted(link_pair[pair_links], np.arange(m + 1)).astype(np.int64),
         pair_links=pair_links.astype(index_type),
-        pipe_slots=pipe_slots.astype(np.int64),
-        pipe_pairs=pipe_pairs.astype(np.int64),
-        pipe_seg=pipe_seg,
         fd_node=net.fd_node,
         fd_region=net.fd_region,
         fd_quantity=net.fd_quantity.astype(ft),
@@ -262,8 +246,6 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         fd_export=net.fd_region != net.node_region[net.fd_node],
         market_region=(keys // n_products).astype(np.int64),
         market_product=(keys % n_products).astype(np.int64),
-        by_src=Segments.from_keys(link_src, n),
-        by_pair=Segments.from_keys(link_pair, m),
         pairs_by_group=Segments.from_keys(net.pair_group, n_groups),
         groups_by_node=Segments.from_keys(net.group_node, n),
         fd_by_node=Segments.from_keys(net.fd_node, n),
