@@ -38,7 +38,9 @@ def _table(frame: pd.DataFrame, title: str, fmt: dict[str, str] | None = None) -
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
+            str(column),
+            justify="right" if frame[column].dtype.kind in "fi" else "left",
+            overflow="fold",
         )
     for row in frame.itertuples(index=False):
         cells = []
