@@ -52,6 +52,11 @@ def test_bargain_json_and_table(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["sides"] == ["NORTH", "EAST"]
     assert len(data["outcomes"]) == 4
+    assert {"day": 0, "side": "EAST", "event": "boycott imposed (threat carried out)"} in data[
+        "events"
+    ]
+    first = data["outcomes"][0]
+    assert first["outcome"] == "escalation" and isinstance(first["feasible"], bool)
     assert {r["side_stocked"] for r in data["sensitivity"]} == {"NORTH", "EAST"}
     assert data["nash_outcome"] is None or data["nash_outcome"].startswith(
         ("concede", "escalation")

@@ -104,7 +104,7 @@ class BargainResult:
             "pain_days": {k: _num(v) for k, v in self.pain_days.items()},
             "deal_day": _num(self.deal_day),
             "deal_round": self.deal_round,
-            "outcomes": _records(self.outcomes.reset_index()),
+            "outcomes": _records(self.outcomes.rename_axis("outcome").reset_index()),
             "events": _records(self.events),
             "timeline": _records(self.timeline),
             "sensitivity": _records(self.sensitivity),
@@ -122,10 +122,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, tuple)).any():
             out[col] = out[col].map(list)
-    return [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in out.to_dict(orient="records")
-    ]
+    return [{str(k): _plain_value(v) for k, v in row.items()} for row in out.to_dict("records")]
+
+
+def _plain_value(v: Any) -> Any:
+    """JSON-ready scalar: numpy scalars as Python ones, NaN as None."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,7 +383,13 @@ def _timeline(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Weekly losses under escalation and under escalation-then-deal, and the events."""
     events = [
-        {"day": m.instrument.start_day, "side": m.side, "event": f"{k} in force"}
+        {
+            "day": m.instrument.start_day,
+            "side": m.side,
+            "event": f"{k} in force"
+            if m.status == "in_force"
+            else f"{k} imposed (threat carried out)",
+        }
         for k, m in menu.measures.items()
     ]
     members: list[tuple[str, Sequence[str], int]] = [(ESCALATION, (), 0)]

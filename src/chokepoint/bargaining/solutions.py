@@ -43,7 +43,8 @@ def nash_bargaining(
     """Nash bargaining solution over a discrete menu of outcomes.
 
     ``payoffs`` is indexed by outcome name with one column per side (payoff, higher is better);
-    ``threat`` names the threat-point outcome. Ties go to the outcome listed first.
+    ``threat`` names the threat-point outcome. Ties (within rounding) go to the larger total
+    gain, then to the outcome listed first, so the solution is never Pareto-dominated.
 
     >>> menu = pd.DataFrame({"A": [-10, -4, -6, 0], "B": [-10, -7, -3, -12]},
     ...                     index=["escalate", "A pauses", "B pauses", "B capitulates"])
@@ -65,7 +66,14 @@ def nash_bargaining(
         },
         index=payoffs.index,
     )
-    best = int(np.argmax(product))
+    top = float(np.max(product))
+    # near-ties (rounding) go to the larger total gain, then to the outcome listed first
+    tied = np.flatnonzero(feasible & (product >= top - 1e-12 * abs(top)))
+    u_a, u_b = payoffs[a].to_numpy(dtype=float)[tied], payoffs[b].to_numpy(dtype=float)[tied]
+    ge = (u_a[:, None] >= u_a[None, :]) & (u_b[:, None] >= u_b[None, :])
+    gt = (u_a[:, None] > u_a[None, :]) | (u_b[:, None] > u_b[None, :])
+    undominated = ~(ge & gt).any(axis=0)  # no tied outcome is as good for both, better for one
+    best = int(tied[np.argmax(np.where(undominated, u_a + u_b, -np.inf))]) if len(tied) else 0
     if not feasible.any() or product[best] <= 0:
         return NashResult(None, (0.0, 0.0), 0.0, table)
     return NashResult(

@@ -150,7 +150,7 @@ def _print(result: Any) -> None:
     deal = result.deal()
     t = Table(title="Measures and the predicted deal (Nash bargaining)")
     for col in ("measure", "side", "status", "instrument", "if conceded", "in the deal"):
-        t.add_column(col)
+        t.add_column(col, overflow="fold")
     for key, row in deal.iterrows():
         t.add_row(
             str(key),
