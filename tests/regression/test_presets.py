@@ -72,8 +72,7 @@ def test_preset_cites_events_and_compiles_without_warnings(name: str) -> None:
         assert any("events.csv" in s for s in scenario.source_texts())
     b = batch(name)
     assert b.rules
-    allowed = ("capacity ban keeps",)  # the technology-ban members that block plants on purpose
-    assert [w for w in b.meta["warnings"] if not any(a in w for a in allowed)] == []
+    assert b.meta["warnings"] == []
 
 
 def test_japan_2010_pain_comes_after_its_stock_cover() -> None:

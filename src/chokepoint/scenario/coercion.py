@@ -210,6 +210,9 @@ def apply_capacity_bans(
 ) -> list[_Draft]:
     """Delay (or drop) the ``capacity_add`` drafts of investments a capacity ban hits.
 
+    ``meta["capacity_bans"]`` records each affected plant (``effective_lead_time_days`` None:
+    not built within the horizon); ``warnings`` is left for input problems.
+
     For each affected node i the first output moves from d_i + L_i to d_i + L'_i (see the module
     docstring); several bans on one plant take the longest lead time (never beats any number).
     """
@@ -266,14 +269,7 @@ def apply_capacity_bans(
             ids = d.index[shift == value]
             start = d.start + value
             if np.isinf(start) or start >= horizon:
-                if value > 0:
-                    msg = (
-                        f"{d.label}: a capacity ban keeps {len(ids)} plant(s) from coming on line "
-                        f"within the horizon ({horizon} days)"
-                    )
-                    if msg not in warnings:
-                        warnings.append(msg)
-                continue
+                continue  # blocked past the horizon: the intended effect, recorded in meta
             out.append(dataclasses.replace(d, index=ids, start=int(start)))
     return out
 
