@@ -3,7 +3,7 @@
 >>> from chokepoint.service.app import create_app
 >>> from chokepoint.service.settings import ServiceSettings
 >>> app = create_app(ServiceSettings())
->>> sorted({r.path.split("/")[2] for r in app.routes if r.path.startswith("/api/")})
+>>> sorted({path.split("/")[2] for path in app.openapi()["paths"]})
 ['analysis', 'datasets', 'health', 'limits', 'runs', 'scenarios']
 """
 
