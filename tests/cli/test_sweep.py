@@ -22,6 +22,11 @@ def test_sweep_json_resume_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["members"] == 6 and summary["batches_run"] == 2
+    from chokepoint.store import open_store
+
+    with open_store(read_only=True) as store:
+        run = store.get_run(summary["stored"])
+    assert run["scenario"] == "toy-licensing"
     rows = [q for q in summary["quantiles"] if q["metric"] == "output_lost_value_usd"]
     assert all(q["q05"] <= q["q50"] <= q["q95"] for q in rows)
     page = report.read_text()

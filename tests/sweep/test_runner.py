@@ -118,3 +118,15 @@ def test_quantiles_are_ordered(local: Path) -> None:
 def test_bad_sweep_specs_are_clear(spec: dict[str, object], needle: str) -> None:
     with pytest.raises(InputError, match=needle):
         read_sweep(spec)
+
+
+def test_sweep_block_inside_a_scenario_file(net: cp.CompiledNetwork, tmp_path: Path) -> None:
+    from chokepoint.scenario.load import load_scenario
+
+    path = SPEC.parent / "toy-with-sweep.yaml"
+    spec, base = read_sweep(path)
+    assert base.name == "toy-licensing-uncertain" and base.sweep is None
+    assert spec.design.samples == 4
+    assert load_scenario(path).sweep is not None  # a plain run loads the file and ignores the block
+    result = run_sweep(net, spec, base, tmp_path / "embedded")
+    assert sorted(read_members(result.out)["member"].unique()) == [0, 1, 2, 3]

@@ -85,6 +85,7 @@ def sweep(
             "out": str(result.out),
             "quantiles": json.loads(table.to_json(orient="records")),
         }
+        summary["stored"] = _record(summary, spec, base)
         if as_json:
             typer.echo(json.dumps(summary))
             return
@@ -105,3 +106,34 @@ def sweep(
                 row.region, row.product, f"{row.q05:,.3g}", f"{row.q50:,.3g}", f"{row.q95:,.3g}"
             )
         console.print(view)
+
+
+def _record(summary: dict[str, object], spec: object, base: object) -> str | None:
+    """Record the sweep in the store as a run (id ``sweep-<hash of spec and folder>``); the run id,
+    or None with a warning when the store cannot be written."""
+    import hashlib
+
+    import yaml
+
+    from chokepoint.errors import ChokepointError
+    from chokepoint.store import open_store
+
+    spec_json = spec.model_dump(mode="json")  # type: ignore[attr-defined]
+    digest = hashlib.sha256(
+        json.dumps([spec_json, summary["out"]], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    run_id = f"sweep-{digest}"
+    try:
+        with open_store() as store:
+            store.save_run(
+                run_id,
+                scenario=str(getattr(base, "name", "")),
+                dataset=str(summary["dataset"]),
+                scenario_yaml=yaml.safe_dump({"sweep": spec_json}, sort_keys=False),
+                metrics=summary,
+                results_path=str(Path(str(summary["out"])).resolve()),
+            )
+    except (ChokepointError, OSError) as exc:
+        console.print(f"[yellow]warning:[/] sweep not recorded in the store: {exc}")
+        return None
+    return run_id

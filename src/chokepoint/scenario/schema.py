@@ -88,6 +88,9 @@ class Scenario(_Model):
     """Sources of the scenario's figures."""
     assumptions: list[Assumption | str] = Field(default_factory=list)
     """Labelled assumptions (figures no source gives, with reasoning)."""
+    sweep: dict[str, Any] | None = None
+    """Uncertain parameters and a design for ``chokepoint sweep`` (keys ``parameters``, ``design``,
+    ``batch_size``; see the sweeps page). ``chokepoint run`` ignores it."""
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -287,4 +290,7 @@ def write_reference(path: str) -> None:
 if __name__ == "__main__":  # python -m chokepoint.scenario.schema docs/scenarios.md
     import sys
 
-    write_reference(sys.argv[1])
+    # import by name so model names render as in the package, not as __main__.Member
+    from chokepoint.scenario.schema import write_reference as _write_reference
+
+    _write_reference(sys.argv[1])

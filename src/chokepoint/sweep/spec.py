@@ -9,6 +9,9 @@
     design: {method: latin_hypercube, samples: 1000, seed: 42}
     batch_size: 64
 
+The same keys (without ``scenario``) may instead sit in a ``sweep:`` block of a scenario file, which
+is then its own base scenario (``chokepoint run`` ignores the block).
+
 Each parameter is a dotted path into the scenario (mapping keys, or list positions as integers);
 member i runs the scenario with those fields set to its draw. Parameters whose path ends in a field
 that takes whole days are rounded to the nearest integer.
@@ -122,6 +125,16 @@ def read_sweep(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scena
             raise InputError(
                 f"sweep file {path.name}", [Problem(where, f"expected valid YAML: {exc}")]
             ) from None
+    if isinstance(data, dict) and "sweep" in data and "scenario" not in data:
+        # a scenario file carrying its own sweep block: the file itself is the base scenario
+        block = data.get("sweep")
+        if not isinstance(block, dict):
+            raise InputError(
+                f"sweep {label}",
+                [Problem(f"{label} | sweep", "expected a mapping with parameters and design")],
+            )
+        data = {**block, "scenario": str(source)}
+        folder = None
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -133,7 +146,7 @@ def read_sweep(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scena
     scenario_ref: str | Path = spec.scenario
     if folder is not None and (folder / spec.scenario).exists():
         scenario_ref = folder / spec.scenario
-    base = load_scenario(resolve(scenario_ref))
+    base = load_scenario(resolve(scenario_ref)).model_copy(update={"sweep": None})
     if base.is_stochastic():
         msg = "the base scenario draws parameters itself; make them sweep parameters instead (one source of randomness per sweep)"
         raise InputError(f"sweep {label}", [Problem(f"{label} | scenario", msg)])
