@@ -72,9 +72,11 @@ def test_kill_9_and_restart(tmp_path: Path, template_store: Path) -> None:
         finished = _wait_status(base, done["run_id"], {"finished", "failed"})
         assert finished["status"] == "finished"
         metrics = httpx.get(f"{base}/api/runs/{done['run_id']}/metrics", timeout=10).json()
-        # one worker: the second run runs, the third waits in the queue
-        running = httpx.post(f"{base}/api/runs", json={"preset": "toy-licensing"}, timeout=60)
-        queued = httpx.post(f"{base}/api/runs", json={"preset": "toy-licensing"}, timeout=60)
+        # one worker: the second run runs, the third waits in the queue (the flagship preset on
+        # critical-chains takes seconds, so the kill lands while it runs)
+        flagship = {"preset": "rare-earth-licensing-2025"}
+        running = httpx.post(f"{base}/api/runs", json=flagship, timeout=120)
+        queued = httpx.post(f"{base}/api/runs", json=flagship, timeout=120)
         running_id, queued_id = running.json()["run_id"], queued.json()["run_id"]
         _wait_status(base, running_id, {"running"})
         assert httpx.get(f"{base}/api/runs/{queued_id}").json()["status"] == "queued"
