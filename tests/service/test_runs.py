@@ -169,3 +169,40 @@ def test_worker_errors_do_not_leak(make_client: Any, wait_for: Any) -> None:
     run = wait_for(client, run_id, ("failed", "finished"), timeout=240)
     assert run["status"] == "failed"
     assert run["error"] == "internal error in the run (RuntimeError)"
+
+
+def test_runs_recorded_elsewhere_are_served(
+    client: TestClient, store_path: Any, tmp_path: Any
+) -> None:
+    """A run saved by the CLI (results in its own folder) is listed, sliced and reported; the
+    service writes nothing into that folder; a damaged results file is a 400, not a 500."""
+    import chokepoint as cp
+    from chokepoint.engine import simulate
+    from chokepoint.results.io import to_netcdf
+    from chokepoint.scenario.batch import ScenarioBatch
+    from chokepoint.store import open_store
+
+    ds = simulate(cp.build_network(cp.load_dataset("toy")), ScenarioBatch.baseline(10))
+    folder = tmp_path / "cli-run"
+    folder.mkdir()
+    to_netcdf(ds, folder / "results.nc")
+    with open_store(store_path) as store:
+        for run_id, path in (("cli-1", folder / "results.nc"), ("cli-2", tmp_path / "bad.nc")):
+            store.save_run(
+                run_id,
+                scenario="baseline",
+                dataset="toy",
+                scenario_yaml="name: baseline\n",
+                metrics=ds.cp.summary(),
+                results_path=str(path),
+            )
+    (tmp_path / "bad.nc").write_bytes(b"not a netCDF file")
+    assert "cli-1" in [r["run_id"] for r in client.get("/api/runs").json()]
+    s = client.get("/api/runs/cli-1/series", params={"relative": "true"}).json()
+    # the baseline is a steady state: every region's output stays at 100%
+    assert all(v == pytest.approx(1.0) for line in s["lines"] for v in line["values"])
+    assert client.get("/api/runs/cli-1/report").status_code == 200
+    assert sorted(p.name for p in folder.iterdir()) == ["results.nc"]
+    bad = client.get("/api/runs/cli-2/series")
+    assert bad.status_code == 400
+    assert "cannot be read" in bad.json()["error"]["message"]

@@ -568,6 +568,7 @@ def execute_run(spec: Any, progress: Any) -> tuple[dict[str, Any], str | None]:
     """
     from chokepoint.api import build_network
     from chokepoint.engine import simulate
+    from chokepoint.results.io import to_netcdf
     from chokepoint.scenario.compile import compile_scenario
 
     progress(0.0, "reading the scenario")
@@ -589,21 +590,25 @@ def execute_run(spec: Any, progress: Any) -> tuple[dict[str, Any], str | None]:
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{spec.run_id}.nc"
     partial = folder / f"{spec.run_id}.nc.partial"
-    ds.to_netcdf(partial, engine="scipy")
+    to_netcdf(ds, partial)
     partial.replace(final)
     return metrics, str(final)
 
 
 def open_results(row: Mapping[str, Any]) -> Any:
     """The run's day-by-day results as an :class:`xarray.Dataset` (loaded into memory)."""
-    import xarray as xr
+    from chokepoint.errors import ChokepointError
+    from chokepoint.results.io import from_netcdf
 
     path = row.get("results_path")
     if not path or not Path(str(path)).is_file():
         msg = f"run {row['run_id']!r} has no day-by-day results stored"
         raise NotFoundError(msg)
-    with xr.open_dataset(str(path), engine="scipy") as ds:
-        return ds.load()
+    try:
+        return from_netcdf(str(path))
+    except Exception:  # a file replaced or damaged outside Chokepoint
+        msg = f"the results file of run {row['run_id']!r} cannot be read"
+        raise ChokepointError(msg) from None
 
 
 def series(
@@ -722,12 +727,22 @@ def series(
     }
 
 
-def report_html(row: Mapping[str, Any]) -> str:
-    """A self-contained HTML report of a finished run (rendered once, then kept next to the results)."""
+def results_dir(store_path: Path) -> Path:
+    """Folder of the service's results files, next to the store."""
+    return store_path.parent / f"{store_path.stem}-results"
+
+
+def report_html(row: Mapping[str, Any], store_path: Path) -> str:
+    """A self-contained HTML report of a finished run.
+
+    Rendered once and kept next to the results when they live in the service's results folder
+    (runs recorded by the CLI are rendered on each request, never written into their folder).
+    """
     from chokepoint.report.html import render
 
-    path = row.get("results_path")
-    cached = Path(str(path)).with_suffix(".html") if path else None
+    path = Path(str(row["results_path"])) if row.get("results_path") else None
+    owned = path is not None and path.parent.resolve() == results_dir(store_path).resolve()
+    cached = path.with_suffix(".html") if owned and path is not None else None
     if cached is not None and cached.is_file():
         return cached.read_text(encoding="utf-8")
     ds = open_results(row)

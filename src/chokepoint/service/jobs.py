@@ -211,7 +211,7 @@ class JobManager:
         poll_seconds: float = 0.1,
     ) -> None:
         self.store_path = store_path
-        self.results_dir = store_path.parent / f"{store_path.stem}-results"
+        self.results_dir = store_path.parent / f"{store_path.stem}-results"  # backend.results_dir
         self.workers = workers
         self.max_jobs_per_client = max_jobs_per_client
         self.max_run_seconds = max_run_seconds

@@ -178,7 +178,7 @@ async def run_report(run_id: RunId, store: StoreDep) -> HTMLResponse:
     """A self-contained HTML report of the run (download)."""
     row = await run_in_threadpool(backend.get_run, run_id, store)
     _finished(row)
-    html = await run_in_threadpool(backend.report_html, row)
+    html = await run_in_threadpool(backend.report_html, row, store)
     return HTMLResponse(
         html,
         headers={"Content-Disposition": f'attachment; filename="chokepoint-{row["run_id"]}.html"'},
