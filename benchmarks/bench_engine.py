@@ -11,9 +11,13 @@ halves the capacity of 1% of nodes from day 0.
 
 Each configuration runs in a fresh subprocess (clean peak memory, ru_maxrss): a warm-up, a 1-day
 run (setup: preparing the arrays, initial state, labelling the Dataset) and a D-day run; the
-per-day cost (T_D − T_1) / (D − 1) is scaled to 365 days. A numpy triad ``a = b + s * c`` over S x E float64 elements measured in the same
-run gives the machine's memory bandwidth; the ratio "triads/day" is the engine's time per simulated
-day divided by one triad over the batch's links: how many memory passes over S x E a day costs.
+per-day cost (T_D − T_1) / (D − 1) is scaled to 365 days. A numpy triad ``a = b + s * c`` measured
+in the same run gives the machine's memory bandwidth; the ratio "triads/day" is the engine's time per simulated
+day divided by the time a triad over S x E float64 elements takes at that bandwidth: how many
+memory passes over the batch's links a simulated day costs. Times are wall-clock and CPU time of
+the process (the engine is single-threaded); on a shared, loaded machine wall time is inflated and
+noisy (shown as nan when the D-day run was not slower than the 1-day run), CPU time is the steadier
+figure.
 """
 
 from __future__ import annotations
@@ -105,9 +109,11 @@ def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-
     )
 
 
-def triad_seconds(elements: int, repeat: int = 3) -> float:
-    """Best time of ``a = b + s * c`` over float64 arrays of ``elements`` (capped at 2^25)."""
-    size = min(elements, 1 << 25)
+def triad_bandwidth(size: int = 1 << 24, repeat: int = 5) -> float:
+    """Memory bandwidth in bytes/s of ``a = b + s * c`` on float64 arrays of ``size`` (128 MiB each).
+
+    Counts 24 bytes per element (two reads, one write), as STREAM does; best of ``repeat``.
+    """
     b = np.ones(size)
     c = np.ones(size)
     a = np.empty(size)
@@ -117,7 +123,7 @@ def triad_seconds(elements: int, repeat: int = 3) -> float:
         np.multiply(c, 3.0, out=a)
         np.add(a, b, out=a)
         best = min(best, time.perf_counter() - t)
-    return best * elements / size
+    return 24 * size / best
 
 
 def run_one(n: int, size: int, dtype: str, days: int) -> dict[str, object]:
@@ -142,15 +148,17 @@ def run_one(n: int, size: int, dtype: str, days: int) -> dict[str, object]:
     chunk = 0 if size * n <= 8_000_000 else max(1, 8_000_000 // n)
     params = cp.EngineParams(dtype=dtype, scenario_chunk=chunk)  # type: ignore[arg-type]
     cp.simulate(net, batch(1), params, record="summary")  # warm-up: numba cache, page faults
-    t0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     cp.simulate(net, batch(1), params, record="summary")
-    fixed = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    fixed_wall, fixed_cpu = time.perf_counter() - w0, time.process_time() - c0
+    w0, c0 = time.perf_counter(), time.process_time()
     cp.simulate(net, batch(days), params, record="summary")
-    elapsed = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
-    tri = triad_seconds(net.n_links * size)
-    per_day = max(elapsed - fixed, 1e-9) / (days - 1)
+    bandwidth = triad_bandwidth()
+    triad = 24 * net.n_links * size / bandwidth  # one triad over the batch's S x E elements
+    per_day = (wall - fixed_wall) / (days - 1) if wall > fixed_wall else float("nan")
+    per_day_cpu = max(cpu - fixed_cpu, 1e-9) / (days - 1)
     return {
         "nodes": net.n_nodes,
         "links": net.n_links,
@@ -158,11 +166,12 @@ def run_one(n: int, size: int, dtype: str, days: int) -> dict[str, object]:
         "dtype": dtype,
         "days": days,
         "build_s": round(build, 2),
-        "setup_s": round(fixed, 2),
+        "setup_s": round(fixed_wall, 2),
         "s_per_scenario_year": per_day * 365 / size,
+        "cpu_s_per_scenario_year": per_day_cpu * 365 / size,
         "peak_gib": peak,
-        "triad_gbps": 24 * net.n_links * size / tri / 1e9,
-        "triads_per_day": per_day / tri,
+        "triad_gbps": bandwidth / 1e9,
+        "triads_per_day": per_day / triad,
     }
 
 
@@ -181,8 +190,9 @@ def main() -> None:
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     configs = [(n, 1, "float64") for n in sizes] + [(n, 64, "float32") for n in sizes]
     header = (
-        f"{'nodes':>9} {'links':>10} {'S':>3} {'dtype':>7} {'days':>4} "
-        f"{'s/scen-yr':>10} {'peak GiB':>8} {'triad GB/s':>10} {'triads/day':>10}"
+        f"{'nodes':>9} {'links':>10} {'S':>3} {'dtype':>7} {'days':>4} {'setup s':>7} "
+        f"{'s/scen-yr':>10} {'cpu s/scen-yr':>13} {'peak GiB':>8} {'triad GB/s':>10} "
+        f"{'triads/day':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -197,8 +207,9 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"{r['nodes']:>9} {r['links']:>10} {r['batch']:>3} {r['dtype']:>7} {r['days']:>4} "
-            f"{r['s_per_scenario_year']:>10.3f} {r['peak_gib']:>8.2f} {r['triad_gbps']:>10.1f} "
-            f"{r['triads_per_day']:>10.1f}",
+            f"{r['setup_s']:>7.2f} {r['s_per_scenario_year']:>10.3f} "
+            f"{r['cpu_s_per_scenario_year']:>13.3f} {r['peak_gib']:>8.2f} "
+            f"{r['triad_gbps']:>10.1f} {r['triads_per_day']:>10.1f}",
             flush=True,
         )
 
