@@ -36,6 +36,19 @@ def test_exposure_json_by_hand() -> None:
     assert shares["EAST/component"] == pytest.approx(0.75)
 
 
+def test_exposure_without_stage_traces_every_dominated_stage() -> None:
+    result = runner.invoke(
+        app, ["exposure", "-d", "toy", "--region", "WEST", "--origin", "NORTH", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert sorted(payload["stages"]) == ["ore", "refined"]
+    shares = {(r["node"], r["stage"]): r["origin_share"] for r in payload["nodes"]}
+    assert shares["WEST/product", "refined"] == pytest.approx(0.75)
+    # ore reaches WEST only through refined metal: Northern ore is inside Northern refined metal
+    assert shares["WEST/product", "ore"] == pytest.approx(0.75)
+
+
 def test_exposure_unknown_stage_exits_2() -> None:
     result = runner.invoke(
         app, ["exposure", "-d", "toy", "--region", "EAST", "--stage", "unobtainium"]

@@ -58,11 +58,17 @@ def _table(frame: pd.DataFrame, title: str, fmt: dict[str, str] | None = None) -
 def exposure(
     region: str = typer.Option(..., "--region", "-r", help="Region whose exposure to show."),
     origin: str = typer.Option("CHN", "--origin", help="Region whose stage content is traced."),
-    stage: str = typer.Option(
-        ..., "--stage", "-s", help="Traced product (stage), e.g. ndpr_oxide."
+    stage: str | None = typer.Option(
+        None,
+        "--stage",
+        "-s",
+        help="Traced product (stage), e.g. ndpr_oxide; default: every stage ORIGIN dominates.",
     ),
     product: str | None = typer.Option(
         None, "--product", "-p", help="Only this product of the region."
+    ),
+    threshold: float = typer.Option(
+        0.5, "--threshold", help="World share from which ORIGIN dominates a stage (no --stage)."
     ),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records."),
@@ -70,44 +76,65 @@ def exposure(
         None, "--plot", help="Write a region x product heat map (PNG)."
     ),
 ) -> None:
-    """How much of REGION's output embodies ORIGIN's STAGE, directly or hidden in imported parts."""
+    """How much of REGION's output embodies ORIGIN's stages, directly or hidden in imported parts."""
     with handle_errors():
+        from chokepoint.analysis.coercion import dominated_stages
         from chokepoint.analysis.tracing import exposure_matrix, origin_share, value_content_share
+        from chokepoint.errors import NotFoundError
 
         net = _net(dataset)
-        share = origin_share(net, stage, origin)
-        value = value_content_share(net, stage, origin)
+        if region not in net.regions:
+            msg = f"unknown region {region!r}; expected one of {', '.join(map(str, net.regions))}"
+            raise NotFoundError(msg)
+        stages = [stage] if stage else list(dominated_stages(net, origin, threshold)["product"])
         nodes = net.node_table()
-        frame = pd.DataFrame(
-            {
-                "node": net.node_ids,
-                "region": nodes["region"].to_numpy(),
-                "product": nodes["product"].to_numpy(),
-                "origin_share": share.to_numpy(),
-                "value_share": value.to_numpy(),
-            }
+        frames = []
+        for traced in stages:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "node": net.node_ids,
+                        "region": nodes["region"].to_numpy(),
+                        "product": nodes["product"].to_numpy(),
+                        "stage": traced,
+                        "origin_share": origin_share(net, traced, origin).to_numpy(),
+                        "value_share": value_content_share(net, traced, origin).to_numpy(),
+                    }
+                )
+            )
+        frame = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(
+                columns=["node", "region", "product", "stage", "origin_share", "value_share"]
+            )
         )
-        frame = frame[(frame["region"] == region) & frame["origin_share"].notna()]
+        keep = (frame["region"] == region) & frame["origin_share"].notna()
+        keep &= frame["product"] != frame["stage"]
+        frame = frame[keep]
         if product is not None:
             frame = frame[frame["product"] == product]
-        frame = frame.sort_values("origin_share", ascending=False).reset_index(drop=True)
-        if plot is not None:
+        frame = frame.sort_values(["origin_share", "value_share"], ascending=False)
+        frame = frame.reset_index(drop=True)
+        if plot is not None and stages:
             from chokepoint.report.analysis_plots import exposure_heatmap
 
             exposure_heatmap(
-                exposure_matrix(net, stage, origin), origin=origin, stage=stage, path=plot
+                exposure_matrix(net, stages[0], origin), origin=origin, stage=stages[0], path=plot
             )
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {"region": region, "origin": origin, "stage": stage, "nodes": _records(frame)}
-                )
-            )
+            payload = {
+                "region": region,
+                "origin": origin,
+                "stages": stages,
+                "nodes": _records(frame),
+            }
+            typer.echo(json.dumps(payload))
             return
         console.print(
             _table(
                 frame,
-                f"Share of {stage} inside {region}'s output that comes from {origin}",
+                f"Share of {origin}'s {', '.join(stages) or '(no dominated stage)'} inside {region}'s output",
                 {"origin_share": ".1%", "value_share": ".4%"},
             )
         )
