@@ -79,6 +79,10 @@ class _Job:
     progress: float = 0.0
     phase: str = ""
     cancel_requested: bool = False
+    finishing: bool = False
+    """Set by the one thread (dispatcher or cancel) that records the job's outcome."""
+    done: threading.Event = field(default_factory=threading.Event)
+    """Set once the outcome is in the store."""
 
 
 @dataclass
@@ -348,6 +352,9 @@ class JobManager:
         if proc is not None:
             self._kill(job_running)
         self._reap()
+        # the dispatcher thread may be recording this job's outcome right now: wait until it is
+        # in the store, so the caller reads the cancelled status, never a stale "running"
+        job_running.done.wait(timeout=120)
         return "cancelled"
 
     # -- dispatcher ------------------------------------------------------------------------
@@ -470,7 +477,16 @@ class JobManager:
 
     def _finish(self, job: _Job, status: str | None, reason: str) -> None:
         with self._lock:
+            if job.finishing:  # another thread records this outcome
+                return
+            job.finishing = True
             self._running.pop(job.spec.run_id, None)
+        try:
+            self._record_outcome(job, status, reason)
+        finally:
+            job.done.set()
+
+    def _record_outcome(self, job: _Job, status: str | None, reason: str) -> None:
         if status is not None:
             self._fail_if_active(job.spec, reason, status)
         outcome = self._stored_status(job.spec.run_id)
