@@ -1,9 +1,9 @@
 """Sweep throughput: members per second in one process and on a 2-worker local Dask cluster, and the
 scheduling overhead as a share of run time (target below 5% for batches of 10 s or more).
 
-Overhead on the cluster = 1 - (engine seconds summed over batches / workers) / wall seconds: the part
-of the wall time the workers were not simulating (cluster start, scattering the network, task
-round trips, Parquet writes). Figures are ratios against the in-process run measured in the same run.
+Overhead = 1 - (task seconds summed over batches / workers) / wall seconds: the part of the wall
+time the workers were not running tasks (compile + simulate + metrics of a batch) — cluster start,
+scattering the network, task round trips, Parquet writes. Figures are ratios against the in-process run measured in the same run.
 
     uv run --frozen python benchmarks/bench_sweep.py [--samples 400] [--batch 100] [--workers 2]
 """
@@ -44,11 +44,11 @@ def main() -> None:
                 net, spec, base, Path(tmp) / "out", samples=args.samples, workers=workers
             )
             wall = time.perf_counter() - started
-        busy = result.engine_seconds / max(workers, 1)
-        results[label] = (wall, result.engine_seconds, busy)
+        busy = result.task_seconds / max(workers, 1)
+        results[label] = (wall, result.task_seconds, busy)
         print(
             f"{label:28s} members={result.members:5d} wall={wall:8.2f}s members/s={result.members / wall:8.2f} "
-            f"engine={result.engine_seconds:8.2f}s batch≈{result.engine_seconds / max(result.batches_run, 1):6.2f}s "
+            f"tasks={result.task_seconds:8.2f}s batch≈{result.task_seconds / max(result.batches_run, 1):6.2f}s "
             f"overhead={1 - busy / wall:6.1%}"
         )
     (w1, _, _), (w2, _, _) = results.values()

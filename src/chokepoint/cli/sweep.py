@@ -78,7 +78,7 @@ def sweep(
             "batches_run": result.batches_run,
             "batches_skipped": result.batches_skipped,
             "seconds": round(result.seconds, 3),
-            "engine_seconds": round(result.engine_seconds, 3),
+            "task_seconds": round(result.task_seconds, 3),
             "members_per_second": round(result.members / result.seconds, 3)
             if result.batches_run
             else None,

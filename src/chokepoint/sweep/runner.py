@@ -48,7 +48,7 @@ class SweepResult:
     batches_run: int
     batches_skipped: int
     seconds: float
-    engine_seconds: float
+    task_seconds: float
 
     def metrics(self) -> pd.DataFrame:
         """All per-member metric rows (read from the Parquet partitions)."""
@@ -95,15 +95,16 @@ def member_metrics(ds: Any, members: Sequence[int]) -> pd.DataFrame:
 def run_batch(
     net: CompiledNetwork, base: Scenario, draws: pd.DataFrame, params: Any = None
 ) -> tuple[pd.DataFrame, float]:
-    """Compile and simulate one batch of members; return its metric rows and engine seconds."""
+    """Compile and simulate one batch of members; return its metric rows and the task's seconds
+    (compile, simulate, metrics: the work a scheduler hands out)."""
     from chokepoint.engine import simulate
 
+    started = time.perf_counter()
     scenario = batch_scenario(base, draws)
     batch = compile_scenario(scenario, net)
-    started = time.perf_counter()
     ds = simulate(net, batch, params, record="summary")
-    seconds = time.perf_counter() - started
-    return member_metrics(ds, list(draws.index)), seconds
+    rows = member_metrics(ds, list(draws.index))
+    return rows, time.perf_counter() - started
 
 
 def _batch_path(out: Path, i: int) -> Path:
@@ -205,12 +206,12 @@ def run_sweep(
     done = sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo))
     if progress:
         progress(done, len(draws))
-    engine_seconds = 0.0
+    task_seconds = 0.0
     if workers <= 0 and not scheduler:
         for i in todo:
             rows, seconds = run_batch(net, base, chunks[i], params)
             _write_atomic(rows, _batch_path(out, i))
-            engine_seconds += seconds
+            task_seconds += seconds
             done += len(chunks[i])
             if progress:
                 progress(done, len(draws))
@@ -227,10 +228,10 @@ def run_sweep(
                 i = futures[future]
                 rows, seconds = future.result()
                 _write_atomic(rows, _batch_path(out, i))
-                engine_seconds += seconds
+                task_seconds += seconds
                 done += len(chunks[i])
                 if progress:
                     progress(done, len(draws))
     return SweepResult(
-        out, len(draws), len(todo), skipped, time.perf_counter() - started, engine_seconds
+        out, len(draws), len(todo), skipped, time.perf_counter() - started, task_seconds
     )
