@@ -237,6 +237,8 @@ def main() -> None:
         return
 
     regions, sectors = (10, 40) if args.quick else (49, 163)
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench_ario_", dir=args.workdir) as tmp:
         work = str(tmp)
         table = _child("table", work, str(regions), str(sectors), "0.13", "7")

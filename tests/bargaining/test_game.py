@@ -4,57 +4,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 
-import chokepoint as cp
 from chokepoint.bargaining.game import ESCALATION, BargainResult, _concede, bargain, scale_stocks
 from chokepoint.bargaining.menu import Menu
-
-
-def two_countries(stock_b_of_a_part: float = 20.0) -> cp.CompiledNetwork:
-    """A makes a_part, B makes b_part; each country's car needs one of each."""
-    frames = {
-        "regions": pd.DataFrame({"region": ["A", "B"]}),
-        "products": pd.DataFrame(
-            {
-                "product": ["a_part", "b_part", "car"],
-                "stage": ["component", "component", "end"],
-                "unit": ["unit", "unit", "vehicle"],
-                "unit_value_usd": [100.0, 100.0, 1000.0],
-            }
-        ),
-        "producers": pd.DataFrame(
-            {
-                "region": ["A", "B", "A", "B"],
-                "product": ["a_part", "b_part", "car", "car"],
-                "capacity": [25.0, 25.0, 12.0, 12.0],
-                "output": [20.0, 20.0, 10.0, 10.0],
-            }
-        ),
-        "recipes": pd.DataFrame(
-            {"product": ["car", "car"], "input": ["a_part", "b_part"], "amount": [1.0, 1.0]}
-        ),
-        "links": pd.DataFrame(
-            {
-                "supplier": ["A/a_part", "A/a_part", "B/b_part", "B/b_part"],
-                "buyer": ["A/car", "B/car", "A/car", "B/car"],
-                "flow": [10.0, 10.0, 10.0, 10.0],
-                "lead_time_days": [2, 5, 5, 2],
-            }
-        ),
-        "final_demand": pd.DataFrame(
-            {"supplier": ["A/car", "B/car"], "region": ["A", "B"], "quantity": [10.0, 10.0]}
-        ),
-        "stocks": pd.DataFrame(
-            {
-                "node": ["A/car", "A/car", "B/car", "B/car"],
-                "input": ["a_part", "b_part", "a_part", "b_part"],
-                "target_days": [20.0, 20.0, stock_b_of_a_part, 20.0],
-            }
-        ),
-    }
-    return cp.build_network(frames)
+from chokepoint.testing.chains import two_countries
 
 
 def toy_menu(**extra: object) -> Menu:

@@ -532,7 +532,7 @@ def _bind(
     bound: list[_Event] = []
     for i, ev in enumerate(events):
         where = f"events[{i}]"
-        idx = net.node_ids.get_indexer(pd_index(ev.nodes))
+        idx = net.node_ids.get_indexer(np.asarray(list(ev.nodes), dtype=object))
         for j in np.flatnonzero(idx < 0):
             problems.append(Problem(f"{where}.nodes[{j}]", f"unknown node {ev.nodes[int(j)]!r}"))
         imp = np.asarray(ev.impact, dtype=np.float64)
@@ -569,13 +569,6 @@ def _bind(
         if b.spec.kind == "capital" and b.spec.rebuild:
             _rebuild_entries(b, net, an, size)
     return bound
-
-
-def pd_index(values: Sequence[str]) -> object:
-    """A pandas Index of ``values`` (labels are resolved against ``node_ids``)."""
-    import pandas as pd
-
-    return pd.Index(list(values))
 
 
 def _rebuild_entries(b: _Event, net: CompiledNetwork, an: ArioNet, size: int) -> None:
