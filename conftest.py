@@ -1,8 +1,5 @@
-"""Root fixtures for doctests in ``src/`` and for ``properties/``: a per-test store file.
-
-(``tests/conftest.py`` holds the same fixture for ``tests/``; a store never lands in the user's
-data directory during a test run.)
-"""
+"""Root fixtures for every test (``tests/``, ``properties/``, doctests in ``src/``): a per-test
+store file, so a store never lands in the user's data directory during a test run."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -16,10 +16,15 @@ def network(
     final: Sequence[tuple[str, str, float]],
     stocks: Sequence[tuple[str, str, float, float, float]] = (),
     alternatives: Sequence[tuple[str, str, int]] = (),
+    unit_values: Mapping[str, float] | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> cp.CompiledNetwork:
     """Build a network: producers (region, product, capacity, output), recipes (product, input,
     amount), links (supplier, buyer, flow, lead days), final demand (supplier, region, quantity),
-    stocks (node, input, target, initial, strategic days), alternatives (buyer, supplier, days)."""
+    stocks (node, input, target, initial, strategic days), alternatives (buyer, supplier, days);
+    products are worth 10 USD and at stage ``material`` unless ``unit_values`` / ``stages`` say."""
+    unit_values = unit_values or {}
+    stages = stages or {}
     regions = sorted({p[0] for p in producers} | {f[1] for f in final})
     products = []
     for p in producers:
@@ -30,9 +35,9 @@ def network(
         "products": pd.DataFrame(
             {
                 "product": products,
-                "stage": "material",
+                "stage": [stages.get(q, "material") for q in products],
                 "unit": "t",
-                "unit_value_usd": 10.0,
+                "unit_value_usd": [unit_values.get(q, 10.0) for q in products],
                 "source": "test",
             }
         ),
@@ -151,44 +156,27 @@ def random_network(
 def two_countries(stock_b_of_a_part: float = 20.0) -> cp.CompiledNetwork:
     """A symmetric pair: A makes a_part, B makes b_part, each country's car needs one of each
     (20 days of stock of every input, except B's stock of a_part, which is ``stock_b_of_a_part``)."""
-    frames = {
-        "regions": pd.DataFrame({"region": ["A", "B"]}),
-        "products": pd.DataFrame(
-            {
-                "product": ["a_part", "b_part", "car"],
-                "stage": ["component", "component", "end"],
-                "unit": ["unit", "unit", "vehicle"],
-                "unit_value_usd": [100.0, 100.0, 1000.0],
-            }
-        ),
-        "producers": pd.DataFrame(
-            {
-                "region": ["A", "B", "A", "B"],
-                "product": ["a_part", "b_part", "car", "car"],
-                "capacity": [25.0, 25.0, 12.0, 12.0],
-                "output": [20.0, 20.0, 10.0, 10.0],
-            }
-        ),
-        "recipes": pd.DataFrame(
-            {"product": ["car", "car"], "input": ["a_part", "b_part"], "amount": [1.0, 1.0]}
-        ),
-        "links": pd.DataFrame(
-            {
-                "supplier": ["A/a_part", "A/a_part", "B/b_part", "B/b_part"],
-                "buyer": ["A/car", "B/car", "A/car", "B/car"],
-                "flow": [10.0, 10.0, 10.0, 10.0],
-                "lead_time_days": [2, 5, 5, 2],
-            }
-        ),
-        "final_demand": pd.DataFrame(
-            {"supplier": ["A/car", "B/car"], "region": ["A", "B"], "quantity": [10.0, 10.0]}
-        ),
-        "stocks": pd.DataFrame(
-            {
-                "node": ["A/car", "A/car", "B/car", "B/car"],
-                "input": ["a_part", "b_part", "a_part", "b_part"],
-                "target_days": [20.0, 20.0, stock_b_of_a_part, 20.0],
-            }
-        ),
-    }
-    return cp.build_network(frames)
+    return network(
+        producers=[
+            ("A", "a_part", 25.0, 20.0),
+            ("B", "b_part", 25.0, 20.0),
+            ("A", "car", 12.0, 10.0),
+            ("B", "car", 12.0, 10.0),
+        ],
+        recipes=[("car", "a_part", 1.0), ("car", "b_part", 1.0)],
+        links=[
+            ("A/a_part", "A/car", 10.0, 2),
+            ("A/a_part", "B/car", 10.0, 5),
+            ("B/b_part", "A/car", 10.0, 5),
+            ("B/b_part", "B/car", 10.0, 2),
+        ],
+        final=[("A/car", "A", 10.0), ("B/car", "B", 10.0)],
+        stocks=[
+            ("A/car", "a_part", 20.0, 20.0, 0.0),
+            ("A/car", "b_part", 20.0, 20.0, 0.0),
+            ("B/car", "a_part", stock_b_of_a_part, stock_b_of_a_part, 0.0),
+            ("B/car", "b_part", 20.0, 20.0, 0.0),
+        ],
+        unit_values={"a_part": 100.0, "b_part": 100.0, "car": 1000.0},
+        stages={"a_part": "component", "b_part": "component", "car": "end"},
+    )
