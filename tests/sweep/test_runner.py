@@ -130,3 +130,10 @@ def test_sweep_block_inside_a_scenario_file(net: cp.CompiledNetwork, tmp_path: P
     assert load_scenario(path).sweep is not None  # a plain run loads the file and ignores the block
     result = run_sweep(net, spec, base, tmp_path / "embedded")
     assert sorted(read_members(result.out)["member"].unique()) == [0, 1, 2, 3]
+
+
+def test_unreadable_sweep_yaml_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: toy-licensing\nparameters: {a: \x01}\n")
+    with pytest.raises(InputError, match=r"bad.yaml:2 \| invalid YAML"):
+        read_sweep(bad)

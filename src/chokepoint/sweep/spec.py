@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chokepoint.errors import InputError, Problem
-from chokepoint.scenario.load import load_scenario, resolve
+from chokepoint.scenario.load import load_scenario, parse_yaml, resolve
 from chokepoint.scenario.schema import Scenario
 from chokepoint.sweep.design import Design, Distribution
 
@@ -117,14 +116,8 @@ def read_sweep(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scena
             raise InputError("sweep", [Problem(str(source), msg)])
         label = path.name
         folder = path.parent
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
-            raise InputError(
-                f"sweep file {path.name}", [Problem(where, f"expected valid YAML: {exc}")]
-            ) from None
+        # the scenario reader's YAML parser: errors (syntax, bad characters) name file and line
+        data = parse_yaml(path.read_text(encoding="utf-8"), path.name)
     if isinstance(data, dict) and "sweep" in data and "scenario" not in data:
         # a scenario file carrying its own sweep block: the file itself is the base scenario
         block = data.get("sweep")
