@@ -3,9 +3,17 @@ store file, so a store never lands in the user's data directory during a test ru
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI replays a fixed sequence of examples (the same run gives the same verdict); local runs keep
+# exploring new examples, so new counterexamples are still found during development.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
