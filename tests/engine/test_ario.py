@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from chokepoint.engine.ario import (
+    GAP,
+    SEED,
+    USE,
     ArioEvent,
     ArioParams,
+    inventory_limit,
     overproduction,
-    production,
+    prepare,
     recovery_curve,
     simulate_ario,
     supplier_orders,
+    sweep_links,
+    sweep_plan,
 )
 from chokepoint.errors import ChokepointError, InputError
 from chokepoint.io.mrio import from_pymrio, synthetic_iosystem
@@ -31,14 +36,6 @@ def test_overproduction_hand_checked() -> None:
     np.testing.assert_allclose(got[:, 0], [1 + 0.05 / 365, 1.1 - 0.1 / 365, 1.0])
 
 
-def test_production_inventory_limit_hand_checked() -> None:
-    # One node with two pairs: I = 5 against ψ s a = 0.8 (limit 5 / 0.8 = 6.25), the other never binds.
-    x = production(
-        np.array([[10.0]]), np.array([[5.0], [100.0]]), np.array([0.8, 0.0]), np.array([0, 2])
-    )
-    assert x[0, 0] == pytest.approx(6.25)
-
-
 def test_recovery_curves() -> None:
     assert recovery_curve("linear", np.array(30.0), 60) == pytest.approx(0.5)
     assert recovery_curve("linear", np.array(90.0), 60) == 0.0
@@ -47,13 +44,82 @@ def test_recovery_curves() -> None:
     assert recovery_curve("concave", np.array(0.0), 30) == pytest.approx(1.0)
 
 
-def test_supplier_orders_equal_sparse_product() -> None:
-    rng = np.random.default_rng(0)
-    by_pair = sp.random_array((30, 7), density=0.3, rng=rng, format="csr")
-    by_pair.indptr = by_pair.indptr.astype(np.int32)
-    by_pair.indices = by_pair.indices.astype(np.int32)
-    g = rng.random((30, 3))
-    np.testing.assert_allclose(supplier_orders(by_pair, g, 7), by_pair.T @ g)
+def _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next):  # type: ignore[no-untyped-def]
+    """One day of the link sweep with plain sparse products (the reference)."""
+    w, j, r = an.by_pair, an.pair_node, an.restoration
+    a, gc = an.amount[:, None], an.goal_coef[:, None]
+
+    def factor(modes, st, xs, xg, rho):  # type: ignore[no-untyped-def]
+        weight = w @ rho
+        gap = np.maximum(gc * xg[j] - st, 0.0) * r + a * xs[j]
+        gap = np.where(modes == USE, a * xs[j], gap)
+        g = np.divide(gap, weight, out=np.zeros_like(gap), where=weight != 0)
+        return np.where(modes == SEED, an.seed[:, None], g)
+
+    deliveries = factor(mode, stock, x_prev, x_goal_prev, ratio) * (w @ v)
+    use = a * x[j]
+    new = np.maximum(stock + deliveries - use, 0.0)
+    goal = gc * x_goal[j]
+    pulled = w.T @ factor(np.full_like(mode, GAP), new, x, x_goal, ratio_next)
+    limit = np.full(x.shape, np.inf)
+    binds = an.inv_requirement > 0
+    np.minimum.at(limit, j[binds], new[binds] * an.inv_requirement[binds, None])
+    moved = (np.abs(deliveries - use) > 1e-8 + 1e-5 * np.abs(use)).any(axis=0)
+    far = (np.abs(new - goal) > 1e-8 + 1e-5 * np.abs(goal)).any(axis=0)
+    return new, pulled, limit, moved, far
+
+
+@pytest.mark.parametrize(("threads", "block"), [(1, None), (3, 2)])
+def test_link_sweep_equals_sparse_products(net, threads: int, block: int | None) -> None:  # type: ignore[no-untyped-def]
+    an = prepare(net, ArioParams())
+    rng = np.random.default_rng(1)
+    m, n, size = len(an.amount), net.n_nodes, 4
+    base = (an.goal_coef * an.x0[an.pair_node])[:, None]
+    stock = base * rng.uniform(0.5, 1.5, (m, size))
+    x, x_goal, x_prev, x_goal_prev = (
+        an.x0[:, None] * rng.uniform(0.7, 1.0, (n, size)) for _ in range(4)
+    )
+    v, ratio, ratio_next = (rng.uniform(0.5, 1.2, (n, size)) for _ in range(3))
+    mode = np.array([SEED, GAP, USE, GAP], dtype=np.int8)
+    plan = sweep_plan(an, size, threads=threads, block=block)
+    out = np.empty_like(stock)
+    got = sweep_links(
+        an, plan, mode, stock, out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next
+    )
+    want = _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next)
+    for g, wnt in zip((out, *got), want, strict=True):
+        np.testing.assert_allclose(g, wnt, rtol=1e-12)
+    # The orders alone, for some scenarios: the same sums as the sweep's, bit for bit.
+    pulled = np.full((n, size), -1.0)
+    chosen = np.array([0, 2])
+    supplier_orders(
+        an, plan, np.full(size, GAP, dtype=np.int8), chosen, out, x, x_goal, ratio_next, pulled
+    )
+    np.testing.assert_array_equal(pulled[:, chosen], got[0][:, chosen])
+    assert (pulled[:, [1, 3]] == -1.0).all()
+    limit = np.zeros((n, size))
+    far = np.zeros(size, dtype=bool)
+    inventory_limit(an, chosen, out, x_goal, limit, far)
+    np.testing.assert_allclose(limit[:, chosen], got[1][:, chosen], rtol=1e-12)
+    assert (far[chosen] == got[3][chosen]).all()
+
+
+def test_link_sweep_sums_do_not_depend_on_threads(net) -> None:  # type: ignore[no-untyped-def]
+    an = prepare(net, ArioParams())
+    rng = np.random.default_rng(2)
+    n, size = net.n_nodes, 3
+    stock = rng.uniform(0, 10, (len(an.amount), size))
+    x = an.x0[:, None] * rng.uniform(0.7, 1.0, (n, size))
+    rho = rng.uniform(0.5, 1.2, (n, size))
+    mode = np.full(size, GAP, dtype=np.int8)
+    results = []
+    for threads, block in ((1, None), (2, 1), (3, 4)):
+        out = np.empty_like(stock)
+        plan = sweep_plan(an, size, threads=threads, block=block)
+        results.append((out, *sweep_links(an, plan, mode, stock, out, x, x, x, x, rho, rho, rho)))
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.fixture(scope="module")

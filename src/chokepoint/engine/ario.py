@@ -18,7 +18,14 @@ EXIOBASE-sized table (8 M links) run in a fraction of BoARIO's memory.
 
 Layout: inside the loop, state arrays put the scenario axis *last* — (n, S) per node, (m, S) per
 input pair — so that a sweep over links reads each supplier's S values contiguously; the
-returned Dataset has the usual ``member, day, node`` order.
+returned Dataset has the usual ``member, day, node`` order. The only pair-level state is the
+inventory (two (m, S) buffers: BoARIO's Q3 may keep yesterday's); the order factor g_k is
+recomputed in the sweep from yesterday's inventory, production and capacity ratios instead of
+being stored. One sweep over the links per day (:func:`sweep_links`) does deliveries,
+inventories, inventory limits and next orders; pairs are in sweep order (by product, then node,
+see :class:`ArioNet`), each thread owning whole products, so a link reads rows of the few
+suppliers of one product, which stay in cache, and each supplier's orders are summed by one
+thread in a fixed order: results do not depend on the number of threads or on the batch.
 """
 
 from __future__ import annotations
@@ -188,88 +195,9 @@ def production_capacity(x0: FloatArray, delta: FloatArray, alpha: FloatArray) ->
     return x0[:, None] * (1.0 - delta) * alpha
 
 
-def _input_limited_py(
-    pair_indptr: IntArray, stock: FloatArray, req: FloatArray, x_opt: FloatArray
-) -> FloatArray:  # pragma: no cover - compiled
-    n, s_count = x_opt.shape
-    out = x_opt.copy()
-    for node in numba.prange(n):
-        for k in range(pair_indptr[node], pair_indptr[node + 1]):
-            r = req[k]
-            if r > 0.0:
-                for s in range(s_count):
-                    lim = stock[k, s] / r
-                    if lim < out[node, s]:
-                        out[node, s] = lim
-    return out
-
-
-_input_limited = numba.njit(cache=True)(_input_limited_py)
-_input_limited_par = numba.njit(parallel=True, cache=True)(_input_limited_py)
-
-PARALLEL_WORK = 2_000_000
-"""Above this many inner iterations a kernel runs on all cores (below, thread start-up dominates)."""
-
-
-def production(
-    x_opt: FloatArray, stock: FloatArray, requirement: FloatArray, pair_indptr: IntArray
-) -> FloatArray:
-    """x = min(x^opt, min_k I_k / (ψ s_k a_k)) over the constraining pairs k of each node.
-
-    ``requirement`` = ψ s_k a_k (0 for a pair that never constrains).  (n, S), (m, S), (m,) -> (n, S).
-    Equals BoARIO's min_k x^opt · min(1, I_k / (ψ s_k a_k x^opt)).
-    """
-    kernel = _input_limited_par if stock.size > PARALLEL_WORK else _input_limited
-    return kernel(  # type: ignore[no-any-return]
-        pair_indptr, np.ascontiguousarray(stock), requirement, np.ascontiguousarray(x_opt)
-    )
-
-
-def _csr_times_py(
-    indptr: npt.NDArray[np.int32], indices: npt.NDArray[np.int32], data: FloatArray, x: FloatArray
-) -> FloatArray:  # pragma: no cover - compiled
-    rows = len(indptr) - 1
-    s_count = x.shape[1]
-    out = np.zeros((rows, s_count))
-    for i in numba.prange(rows):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            w = data[p]
-            for s in range(s_count):
-                out[i, s] += w * x[j, s]
-    return out
-
-
-_csr_times = numba.njit(cache=True)(_csr_times_py)
-_csr_times_par = numba.njit(parallel=True, cache=True)(_csr_times_py)
-
-
-def sparse_times(matrix: sp.csr_array, x: FloatArray) -> FloatArray:
-    """M x for a CSR matrix and a dense (cols, S) block, parallel over rows.  -> (rows, S)."""
-    kernel = _csr_times_par if matrix.nnz * x.shape[1] > PARALLEL_WORK else _csr_times
-    return kernel(  # type: ignore[no-any-return]
-        matrix.indptr, matrix.indices, matrix.data, np.ascontiguousarray(x)
-    )
-
-
 def rationing(x: FloatArray, demand: FloatArray) -> FloatArray:
     """φ_u = x_u / D_u: every order, final and rebuilding demand on u is served in this share."""
     return _div(x, demand)
-
-
-def allclose_by_scenario(a: FloatArray, b: FloatArray) -> BoolArray:
-    """np.allclose(a[:, s], b[:, s]) for each scenario s (|a − b| ≤ 1e-8 + 1e-5 |b| everywhere)."""
-    return np.all(np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b), axis=0)  # type: ignore[no-any-return]
-
-
-def inventory_gap(
-    stock: FloatArray, goal: FloatArray, restoration: float, compat: bool
-) -> FloatArray:
-    """gap_k = max(goal_k − I_k, 0) / τ_INV (0 for a scenario whose stocks all equal their goal, Q3)."""
-    gap = np.maximum(goal - stock, 0.0) * restoration
-    if compat:
-        gap[:, allclose_by_scenario(stock, goal)] = 0.0
-    return gap
 
 
 def recovery_curve(kind: Recovery, elapsed: FloatArray, tau: float) -> FloatArray:
@@ -293,167 +221,227 @@ def recovery_curve(kind: Recovery, elapsed: FloatArray, tau: float) -> FloatArra
     raise ChokepointError(msg)
 
 
-def _distribute_and_order_py(
+# --------------------------------------------------------------------------------------------
+# The sweep over the links (numba). Pairs are in sweep order (ArioNet): by product, then node;
+# `groups` splits the products into one run per thread, `seg[i, b]` is the first pair of product
+# i in node block b. A link's supplier makes the pair's product, so a thread owns the suppliers
+# of its products: it adds their orders alone (no reduction, and the same sums for any number of
+# threads), while the rows it reads per link (the 2-3 dozen suppliers of one product) and per
+# pair (the nodes of one block) stay in cache. Only per-node limits are kept per thread.
+# --------------------------------------------------------------------------------------------
+
+SEED, GAP, USE = 0, 1, 2
+"""How an order factor g_k is found from a state (``mode`` per scenario): SEED g_k = 1 (0 for a
+pair without suppliers; the baseline orders), GAP g_k = (a_k x + max(G_k − I_k, 0) / τ_INV) / W_k,
+USE g_k = a_k x / W_k (Q3: every stock of the scenario is at its goal)."""
+
+PARALLEL_LINKS = 200_000
+"""From this many links on, the sweeps run on all cores (below, thread start-up dominates)."""
+
+BLOCK_VALUES = 16_384
+"""Node block of the sweep: nodes x scenarios per block, so the node rows read per pair stay in
+the core's cache (16k values = 128 kB per node array)."""
+
+
+def _sweep_py(
+    groups: IntArray,
+    seg: IntArray,
     indptr: npt.NDArray[np.int32],
     src: npt.NDArray[np.int32],
     w: FloatArray,
-    pair_indptr: IntArray,
+    pair_node: IntArray,
     amount: FloatArray,
     goal_coef: FloatArray,
-    restoration: float,
-    stock: FloatArray,
-    g: FloatArray,
-    x: FloatArray,
-    v: FloatArray,
-    x_goal: FloatArray,
-    ratio: FloatArray,
-    stock_out: FloatArray,
-    g_out: FloatArray,
-    moved: npt.NDArray[np.bool_],
-    far: npt.NDArray[np.bool_],
     inv_requirement: FloatArray,
-    limit: FloatArray,
-    chunks: int,
-) -> FloatArray:  # pragma: no cover - compiled
+    seed: FloatArray,
+    restoration: float,
+    mode: npt.NDArray[np.int8],
+    stock: FloatArray,
+    stock_out: FloatArray,
+    x: FloatArray,
+    x_goal: FloatArray,
+    x_prev: FloatArray,
+    x_goal_prev: FloatArray,
+    v: FloatArray,
+    ratio: FloatArray,
+    ratio_next: FloatArray,
+) -> tuple[
+    FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+]:  # pragma: no cover - compiled
     n, s_count = x.shape
-    partial = np.zeros((chunks, n, s_count))
-    step = (n + chunks - 1) // chunks
+    chunks = len(groups) - 1
+    pulled = np.zeros((n, s_count))
+    limit = np.full((chunks, n, s_count), np.inf)
+    moved = np.zeros((chunks, s_count), dtype=np.bool_)
+    far = np.zeros((chunks, s_count), dtype=np.bool_)
     for c in numba.prange(chunks):
         deliv = np.empty(s_count)
-        weight = np.empty(s_count)
-        lim = np.empty(s_count)
-        for node in range(c * step, min(n, (c + 1) * step)):
-            lim[:] = np.inf
-            for k in range(pair_indptr[node], pair_indptr[node + 1]):
-                lo, hi = indptr[k], indptr[k + 1]
-                a = amount[k]
-                gc = goal_coef[k]
-                req = inv_requirement[k]
-                if s_count == 1:
-                    d = 0.0
-                    wt = 0.0
-                    for e in range(lo, hi):
-                        u = src[e]
-                        d += w[e] * v[u, 0]
-                        wt += w[e] * ratio[u, 0]
-                    deliv[0] = d
-                    weight[0] = wt
-                else:
-                    deliv[:] = 0.0
-                    weight[:] = 0.0
-                    for e in range(lo, hi):
-                        u = src[e]
-                        we = w[e]
+        w_prev = np.empty(s_count)
+        w_next = np.empty(s_count)
+        g_next = np.empty(s_count)
+        mv = np.zeros(s_count, dtype=np.bool_)
+        fr = np.zeros(s_count, dtype=np.bool_)
+        for b in range(seg.shape[1] - 1):
+            for i in range(groups[c], groups[c + 1]):
+                for k in range(seg[i, b], seg[i, b + 1]):
+                    j = pair_node[k]
+                    lo, hi = indptr[k], indptr[k + 1]
+                    if s_count == 1:
+                        d = 0.0
+                        wp = 0.0
+                        wn = 0.0
+                        for e in range(lo, hi):
+                            u = src[e]
+                            d += w[e] * v[u, 0]
+                            wp += w[e] * ratio[u, 0]
+                            wn += w[e] * ratio_next[u, 0]
+                        deliv[0] = d
+                        w_prev[0] = wp
+                        w_next[0] = wn
+                    else:
+                        deliv[:] = 0.0
+                        w_prev[:] = 0.0
+                        w_next[:] = 0.0
+                        for e in range(lo, hi):
+                            u = src[e]
+                            we = w[e]
+                            for s in range(s_count):
+                                deliv[s] += we * v[u, s]
+                                w_prev[s] += we * ratio[u, s]
+                                w_next[s] += we * ratio_next[u, s]
+                    a = amount[k]
+                    gc = goal_coef[k]
+                    sd = seed[k]
+                    # Branch-free over the scenarios (so that it vectorises).
+                    for s in range(s_count):
+                        # yesterday's order factor, from yesterday's state (stock is its result)
+                        st = stock[k, s]
+                        md = mode[s]
+                        use = a * x_prev[j, s]
+                        gap = max(gc * x_goal_prev[j, s] - st, 0.0) * restoration + use
+                        gap = gap if md == GAP else use
+                        g = gap / w_prev[s] if w_prev[s] != 0.0 else 0.0
+                        g = sd if md == SEED else g
+                        add = g * deliv[s]
+                        use = a * x[j, s]
+                        mv[s] |= abs(add - use) > 1e-8 + 1e-5 * abs(use)
+                        st = max(st + add - use, 0.0)
+                        stock_out[k, s] = st
+                        goal = gc * x_goal[j, s]
+                        fr[s] |= abs(st - goal) > 1e-8 + 1e-5 * abs(goal)
+                        gap = max(goal - st, 0.0) * restoration + use
+                        g_next[s] = gap / w_next[s] if w_next[s] != 0.0 else 0.0
+                    req = inv_requirement[k]
+                    if req > 0.0:
                         for s in range(s_count):
-                            deliv[s] += we * v[u, s]
-                            weight[s] += we * ratio[u, s]
-                for s in range(s_count):
-                    add = g[k, s] * deliv[s]
-                    use = a * x[node, s]
-                    if abs(add - use) > 1e-8 + 1e-5 * abs(use):
-                        moved[node, s] = True
-                    st = max(stock[k, s] + add - use, 0.0)
-                    stock_out[k, s] = st
-                    if req > 0.0 and st * req < lim[s]:
-                        lim[s] = st * req
-                    goal = gc * x_goal[node, s]
-                    if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
-                        far[node, s] = True
-                    gap = max(goal - st, 0.0) * restoration + use
-                    deliv[s] = gap / weight[s] if weight[s] != 0.0 else 0.0
-                    g_out[k, s] = deliv[s]
-                if s_count == 1:
-                    gk = deliv[0]
-                    for e in range(lo, hi):
-                        partial[c, src[e], 0] += w[e] * gk
-                else:
-                    for e in range(lo, hi):
-                        u = src[e]
-                        we = w[e]
-                        for s in range(s_count):
-                            partial[c, u, s] += we * deliv[s]
+                            limit[c, j, s] = min(limit[c, j, s], stock_out[k, s] * req)
+                    if s_count == 1:
+                        gk = g_next[0]
+                        for e in range(lo, hi):
+                            pulled[src[e], 0] += w[e] * gk
+                    else:
+                        for e in range(lo, hi):
+                            u = src[e]
+                            we = w[e]
+                            for s in range(s_count):
+                                pulled[u, s] += we * g_next[s]
+        moved[c] = mv
+        far[c] = fr
+    for c in range(1, chunks):
+        for j in range(n):
             for s in range(s_count):
-                limit[node, s] = lim[s]
-    return partial.sum(axis=0)
+                limit[0, j, s] = min(limit[0, j, s], limit[c, j, s])
+        for s in range(s_count):
+            moved[0, s] |= moved[c, s]
+            far[0, s] |= far[c, s]
+    return pulled, limit[0], moved[0], far[0]
 
 
-_distribute_and_order = numba.njit(cache=True)(_distribute_and_order_py)
-_distribute_and_order_par = numba.njit(parallel=True, cache=True)(_distribute_and_order_py)
+_sweep = numba.njit(cache=True)(_sweep_py)
+_sweep_par = numba.njit(parallel=True, cache=True)(_sweep_py)
 
 
-def _order_factors_py(
+def _orders_py(
+    groups: IntArray,
+    seg: IntArray,
     indptr: npt.NDArray[np.int32],
     src: npt.NDArray[np.int32],
     w: FloatArray,
-    pair_indptr: IntArray,
+    pair_node: IntArray,
     amount: FloatArray,
     goal_coef: FloatArray,
+    seed: FloatArray,
     restoration: float,
+    mode: npt.NDArray[np.int8],
+    chosen: IntArray,
     stock: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
     ratio: FloatArray,
-    nogap: npt.NDArray[np.bool_],
-    g_out: FloatArray,
+    pulled: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    chunks = len(groups) - 1
+    for c in numba.prange(chunks):
+        weight = np.empty(len(chosen))
+        g = np.empty(len(chosen))
+        for b in range(seg.shape[1] - 1):
+            for i in range(groups[c], groups[c + 1]):
+                for k in range(seg[i, b], seg[i, b + 1]):
+                    j = pair_node[k]
+                    lo, hi = indptr[k], indptr[k + 1]
+                    weight[:] = 0.0
+                    for e in range(lo, hi):
+                        for t, s in enumerate(chosen):
+                            weight[t] += w[e] * ratio[src[e], s]
+                    for t, s in enumerate(chosen):
+                        if mode[s] == SEED:
+                            g[t] = seed[k]
+                        else:
+                            use = amount[k] * x[j, s]
+                            if mode[s] == GAP:
+                                goal = goal_coef[k] * x_goal[j, s]
+                                use = max(goal - stock[k, s], 0.0) * restoration + use
+                            g[t] = use / weight[t] if weight[t] != 0.0 else 0.0
+                    for e in range(lo, hi):
+                        for t, s in enumerate(chosen):
+                            pulled[src[e], s] += w[e] * g[t]
+
+
+_orders = numba.njit(cache=True)(_orders_py)
+_orders_par = numba.njit(parallel=True, cache=True)(_orders_py)
+
+
+@numba.njit(cache=True)
+def _stock_check(
+    pair_node: IntArray,
+    goal_coef: FloatArray,
+    requirement: FloatArray,
+    chosen: IntArray,
+    stock: FloatArray,
+    x_goal: FloatArray,
+    limit: FloatArray,
     far: npt.NDArray[np.bool_],
 ) -> None:  # pragma: no cover - compiled
-    n, s_count = x.shape
-    for node in numba.prange(n):
-        weight = np.empty(s_count)
-        for k in range(pair_indptr[node], pair_indptr[node + 1]):
-            weight[:] = 0.0
-            for e in range(indptr[k], indptr[k + 1]):
-                u = src[e]
-                for s in range(s_count):
-                    weight[s] += w[e] * ratio[u, s]
-            for s in range(s_count):
-                use = amount[k] * x[node, s]
-                goal = goal_coef[k] * x_goal[node, s]
-                st = stock[k, s]
-                if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
-                    far[node, s] = True
-                gap = use if nogap[s] else max(goal - st, 0.0) * restoration + use
-                g_out[k, s] = gap / weight[s] if weight[s] != 0.0 else 0.0
+    for s in chosen:
+        limit[:, s] = np.inf
+        far[s] = False
+    for k in range(len(pair_node)):
+        j = pair_node[k]
+        r = requirement[k]
+        for s in chosen:
+            st = stock[k, s]
+            if r > 0.0 and st / r < limit[j, s]:
+                limit[j, s] = st / r
+            goal = goal_coef[k] * x_goal[j, s]
+            if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
+                far[s] = True
 
 
-_order_factors = numba.njit(cache=True)(_order_factors_py)
-
-
-def _supplier_orders_py(
-    indptr: npt.NDArray[np.int32],
-    src: npt.NDArray[np.int32],
-    w: FloatArray,
-    g: FloatArray,
-    n: int,
-    chunks: int,
-) -> FloatArray:  # pragma: no cover - compiled
-    m, s_count = g.shape
-    partial = np.zeros((chunks, n, s_count))
-    step = (m + chunks - 1) // chunks
-    for c in numba.prange(chunks):
-        for k in range(c * step, min(m, (c + 1) * step)):
-            for e in range(indptr[k], indptr[k + 1]):
-                u = src[e]
-                we = w[e]
-                for s in range(s_count):
-                    partial[c, u, s] += we * g[k, s]
-    return partial.sum(axis=0)
-
-
-_supplier_orders = numba.njit(cache=True)(_supplier_orders_py)
-_supplier_orders_par = numba.njit(parallel=True, cache=True)(_supplier_orders_py)
-
-
-def supplier_orders(by_pair: sp.csr_array, g: FloatArray, n: int) -> FloatArray:
-    """Σ_{e out of u} w_e g_{k(e)} for every supplier u (then × ρ_u gives its orders).  (m, S) -> (n, S).
-
-    Sweeps the links pair by pair (the pair-level array is read once, in order) and adds into
-    per-thread node-level buffers, which stay in cache.
-    """
-    big = by_pair.nnz * g.shape[1] > PARALLEL_WORK
-    kernel = _supplier_orders_par if big else _supplier_orders
-    chunks = numba.get_num_threads() if big else 1
-    return kernel(by_pair.indptr, by_pair.indices, by_pair.data, np.ascontiguousarray(g), n, chunks)  # type: ignore[no-any-return]
+@numba.njit(parallel=True, cache=True)
+def _copy_columns(src: FloatArray, dst: FloatArray, chosen: IntArray) -> None:  # pragma: no cover
+    for k in numba.prange(src.shape[0]):
+        for s in chosen:
+            dst[k, s] = src[k, s]
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,7 +451,11 @@ def supplier_orders(by_pair: sp.csr_array, g: FloatArray, n: int) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class ArioNet:
-    """The arrays ARIO needs from a compiled network (n nodes, m input pairs, E links)."""
+    """The arrays ARIO needs from a compiled network (n nodes, m input pairs, E links).
+
+    Pairs are in *sweep order*: by product, then by node (``pair_position`` maps the network's
+    pair ids to it), so a sweep over them reads the suppliers of one product at a time.
+    """
 
     x0: FloatArray
     """x̄_n, baseline output per day [n]."""
@@ -475,40 +467,170 @@ class ArioNet:
     """s_k, inventory duration in days [m]."""
     pair_node: IntArray
     pair_product: IntArray
-    pair_indptr: IntArray
+    pair_position: IntArray
+    """Sweep position of each of the network's pairs [m]."""
+    n_products: int
     by_pair: sp.csr_array
     """(m x n): w_e at (k(e), u(e)) — Σ over a pair's links."""
     inflow: FloatArray
     """W⁰_k = Σ_{e→k} w_e [m]."""
     capital: FloatArray
     """K_n, productive capital (table money units) [n]."""
+    goal_coef: FloatArray
+    """s_k a_k: inventory goal per unit of optimal production [m]."""
+    requirement: FloatArray
+    """ψ s_k a_k for a pair that constrains production (a_k > tech_threshold, Q4), else 0 [m]."""
+    inv_requirement: FloatArray
+    """1 / requirement (0 where it is 0) [m]."""
+    seed: FloatArray
+    """Order factor of the baseline: 1, or 0 for a pair without suppliers [m]."""
+    restoration: float
+    """1 / τ_INV (1 without inventory restoration time)."""
 
 
 def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
-    """Arrays and link matrices of ``net`` for :func:`simulate_ario`."""
+    """Arrays and link matrices of ``net`` for :func:`simulate_ario`, pairs in sweep order."""
     n, m = net.n_nodes, net.n_pairs
+    order = np.lexsort((net.pair_node, net.pair_product))
+    position = np.empty(m, dtype=np.int64)
+    position[order] = np.arange(m)
     w = net.link_flow.astype(np.float64)
-    by_pair = sp.csr_array((w, (net.link_pair, net.link_src)), shape=(m, n))
+    by_pair = sp.csr_array((w, (position[net.link_pair], net.link_src)), shape=(m, n))
     by_pair.sum_duplicates()
     by_pair.indptr = by_pair.indptr.astype(np.int32)
     by_pair.indices = by_pair.indices.astype(np.int32)
     x0 = net.output.astype(np.float64)
     use = np.bincount(net.pair_node, net.pair_amount, minlength=n) * x0
     va = np.maximum(x0 - use, 0.0) * p.days_per_year
-    days = net.stock_target_days.astype(np.float64).copy()
+    days = net.stock_target_days.astype(np.float64)[order]
     days[days <= 1.0] = 2.0
+    amount = net.pair_amount.astype(np.float64)[order]
+    inflow = net.pair_inflow()[order]
+    requirement = np.where(amount > p.tech_threshold, p.psi * days * amount, 0.0)
+    tau = p.inventory_restoration_tau
     return ArioNet(
         x0=x0,
         fd=net.final_demand_by_node(),
-        amount=net.pair_amount.astype(np.float64),
+        amount=amount,
         days=days,
-        pair_node=net.pair_node,
-        pair_product=net.pair_product,
-        pair_indptr=net.pair_indptr,
+        pair_node=net.pair_node[order],
+        pair_product=net.pair_product[order],
+        pair_position=position,
+        n_products=len(net.products),
         by_pair=by_pair,
-        inflow=net.pair_inflow(),
+        inflow=inflow,
         capital=va * p.capital_to_va,
+        goal_coef=amount * days,
+        requirement=requirement,
+        inv_requirement=_div(np.ones_like(requirement), requirement),
+        seed=np.where(inflow > 0, 1.0, 0.0),
+        restoration=1.0 / tau if tau else 1.0,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class SweepPlan:
+    """How the link sweeps split their work for S scenarios: product runs per thread, node blocks."""
+
+    groups: IntArray
+    """Products groups[c]:groups[c+1] are thread c's (balanced by links) [threads + 1]."""
+    seg: IntArray
+    """Pairs of product i in node block b: seg[i, b]:seg[i, b+1] [products, blocks + 1]."""
+    parallel: bool
+
+
+def sweep_plan(
+    an: ArioNet, size: int, threads: int | None = None, block: int | None = None
+) -> SweepPlan:
+    """The :class:`SweepPlan` of ``an`` for ``size`` scenarios.
+
+    ``threads``: all cores from PARALLEL_LINKS links on, else 1; ``block``: nodes per block
+    (BLOCK_VALUES / size). Neither changes the results.
+    """
+    n, n_products = len(an.x0), an.n_products
+    links = np.diff(an.by_pair.indptr).astype(np.float64)
+    if threads is None:
+        threads = numba.get_num_threads() if an.by_pair.nnz >= PARALLEL_LINKS else 1
+    cum = np.cumsum(np.bincount(an.pair_product, links, minlength=n_products))
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, threads) / threads) + 1 if n_products else []
+    groups = np.concatenate([[0], np.minimum(cuts, n_products), [n_products]]).astype(np.int64)
+    block = block or max(1, BLOCK_VALUES // size)
+    bounds = np.append(np.arange(0, n, block), n)
+    key = an.pair_product * n + an.pair_node
+    seg = np.searchsorted(key, np.arange(n_products)[:, None] * n + bounds[None, :])
+    return SweepPlan(groups, seg.astype(np.int64), threads > 1)
+
+
+def sweep_links(
+    an: ArioNet,
+    plan: SweepPlan,
+    mode: npt.NDArray[np.int8],
+    stock: FloatArray,
+    stock_out: FloatArray,
+    x: FloatArray,
+    x_goal: FloatArray,
+    x_prev: FloatArray,
+    x_goal_prev: FloatArray,
+    v: FloatArray,
+    ratio: FloatArray,
+    ratio_next: FloatArray,
+) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
+    """One day's deliveries, inventories, next orders and inventory limits in one sweep over the links.
+
+    Per pair k of node j: yesterday's order factor g_k from yesterday's state (``mode``, stock I_k,
+    x, x^goal = min(D, x^cap) and ρ of yesterday: ``x_prev``, ``x_goal_prev``, ``ratio``);
+    deliveries g_k Σ_{e→k} w_e v_{u(e)} with v = ρ φ; I_k ← max(I_k + deliveries − a_k x_j, 0)
+    into ``stock_out``; the next g_k with today's x, x^goal and ``ratio_next``, pushed to the
+    suppliers: pulled_u = Σ_{e out of u} w_e g_{k(e)} (× ρ_u gives their orders).
+    Shapes: (m, S) stocks, (n, S) node rows, (S,) mode.
+
+    Returns
+    -------
+    pulled (n, S); limit min_k I_k / (ψ s_k a_k) per node (n, S); per scenario whether some
+    delivery differs from use and some stock from its goal beyond np.allclose's tolerance (Q3).
+    """
+    kernel = _sweep_par if plan.parallel else _sweep
+    return kernel(  # type: ignore[no-any-return]
+        plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
+        an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.seed, an.restoration,
+        mode, stock, stock_out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next,
+    )  # fmt: skip
+
+
+def supplier_orders(
+    an: ArioNet,
+    plan: SweepPlan,
+    mode: npt.NDArray[np.int8],
+    chosen: IntArray,
+    stock: FloatArray,
+    x: FloatArray,
+    x_goal: FloatArray,
+    ratio: FloatArray,
+    pulled: FloatArray,
+) -> None:
+    """pulled_u = Σ_{e out of u} w_e g_{k(e)} for the ``chosen`` scenarios (columns), g from the state.
+
+    Same sums, in the same order, as :func:`sweep_links`.  (m, S), (n, S) -> ``pulled`` (n, S).
+    """
+    kernel = _orders_par if plan.parallel else _orders
+    pulled[:, chosen] = 0.0
+    kernel(
+        plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
+        an.pair_node, an.amount, an.goal_coef, an.seed, an.restoration, mode, chosen,
+        stock, x, x_goal, ratio, pulled,
+    )  # fmt: skip
+
+
+def inventory_limit(
+    an: ArioNet,
+    chosen: IntArray,
+    stock: FloatArray,
+    x_goal: FloatArray,
+    limit: FloatArray,
+    far: BoolArray,
+) -> None:
+    """limit_j = min_k I_k / (ψ s_k a_k) and far_s (some I_k ≠ s_k a_k x^goal_j) for ``chosen``."""
+    _stock_check(an.pair_node, an.goal_coef, an.requirement, chosen, stock, x_goal, limit, far)
 
 
 @dataclass(eq=False)
@@ -594,7 +716,7 @@ def _rebuild_entries(b: _Event, net: CompiledNetwork, an: ArioNet, size: int) ->
     pick = (link_aff >= 0) & (link_sector_share > 0)
     e = np.flatnonzero(pick)
     k = net.link_pair[e]
-    within = _div(net.link_flow[e], an.inflow[k])
+    within = _div(net.link_flow[e], an.inflow[an.pair_position[k]])
     amount = (spec.rebuilding_factor * link_sector_share[e] * within)[:, None] * b.impact[
         link_aff[e]
     ]
@@ -692,16 +814,16 @@ def simulate_ario(
     an = prepare(net, p)
     evs = _bind(events, net, an, size)
     n = net.n_nodes
-    x0, a = an.x0, an.amount
-    requirement = np.where(a > p.tech_threshold, p.psi * an.days * a, 0.0)
-    restoration = 1.0 / p.inventory_restoration_tau if p.inventory_restoration_tau else 1.0
-    use0 = a * x0[an.pair_node]
+    x0 = an.x0
+    plan = sweep_plan(an, size)
+    everyone = np.arange(size)
 
-    stock = np.repeat((an.days * use0)[:, None], size, axis=1)
-    g = np.repeat(np.where(an.inflow > 0, 1.0, 0.0)[:, None], size, axis=1)
+    stock = np.repeat((an.days * (an.amount * x0[an.pair_node]))[:, None], size, axis=1)
+    stock_next = np.empty_like(stock)
     ratio = np.ones((n, size))
     alpha = np.full((n, size), p.alpha_base)
     x = np.repeat(x0[:, None], size, axis=1)
+    x_goal = x
     fd = an.fd[:, None]
     reb_demand = np.zeros((n, size))
     reb_ever = False
@@ -712,17 +834,13 @@ def simulate_ario(
     out_fd = np.empty((size, horizon, n))
     out_reb = np.empty((size, horizon, n))
 
-    bp = an.by_pair
-    goal_coef = a * an.days
-    big = bp.nnz * size > PARALLEL_WORK
-    fused = _distribute_and_order_par if big else _distribute_and_order
-    chunks = numba.get_num_threads() if big else 1
-    stock_next = np.empty_like(stock)
-    g_next = np.empty_like(g)
-    orders = ratio * supplier_orders(bp, g, n)
-    no_limit = np.full((n, size), np.inf)
-    inv_requirement = _div(np.ones_like(requirement), requirement)
-    limit = production(no_limit, stock, requirement, an.pair_indptr)
+    # How yesterday's order factors follow from yesterday's state (SEED: the baseline).
+    mode = np.full(size, SEED, dtype=np.int8)
+    pulled = np.empty((n, size))
+    supplier_orders(an, plan, mode, everyone, stock, x, x_goal, ratio, pulled)
+    orders = ratio * pulled
+    limit = np.empty((n, size))
+    inventory_limit(an, everyone, stock, x_goal, limit, np.empty(size, dtype=bool))
     for day in range(horizon):
         # 1. events: capacity loss Δ and (re)filled rebuilding demand
         delta, rebuilding = _capacity_loss(evs, day, p, an, size)
@@ -740,7 +858,8 @@ def simulate_ario(
         # 3. production
         cap = production_capacity(x0, delta, alpha)
         x_opt = np.fmin(demand, cap)
-        x = np.minimum(x_opt, limit)  # = min(x^opt, min_k I_k / (ψ s_k a_k)), see `production`
+        x_prev, x_goal_prev = x, x_goal
+        x = np.minimum(x_opt, limit)  # = min(x^opt, min_k I_k / (ψ s_k a_k))
 
         # 4. proportional rationing; 5. inventories and next orders (one sweep over the links)
         phi = rationing(x, demand)
@@ -750,49 +869,25 @@ def simulate_ario(
         ratio_next = (
             _div(cap, x0[:, None], fill=1.0) if p.order_type == "alt" else np.ones((n, size))
         )
-        moved = np.zeros((n, size), dtype=bool)
-        far = np.zeros((n, size), dtype=bool)
-        pulled = fused(
-            bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
-            stock, g, x, ratio * phi, x_goal, ratio_next, stock_next, g_next, moved, far,
-            inv_requirement, limit, chunks,
+        pulled, limit, moved, far = sweep_links(
+            an, plan, mode, stock, stock_next, x, x_goal, x_prev, x_goal_prev, ratio * phi,
+            ratio, ratio_next,
         )  # fmt: skip
-        fixed = False
+        mode[:] = GAP
         if p.compat:
             # Q3: a scenario whose deliveries equal its use keeps its stocks; one whose stocks
             # equal their goal orders its use only. Both are rare outside the steady state.
-            kept = ~moved.any(axis=0)
-            if kept.any():
-                stock_next[:, kept] = stock[:, kept]
-                limit[:, kept] = production(
-                    no_limit[:, kept], stock[:, kept], requirement, an.pair_indptr
-                )
-                far[:, kept] = False
-                _order_factors(
-                    bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
-                    np.ascontiguousarray(stock_next[:, kept]), np.ascontiguousarray(x[:, kept]),
-                    np.ascontiguousarray(x_goal[:, kept]), np.ascontiguousarray(ratio_next[:, kept]),
-                    np.zeros(int(kept.sum()), dtype=bool), sub := np.empty((len(a), int(kept.sum()))),
-                    far_sub := np.zeros((n, int(kept.sum())), dtype=bool),
-                )  # fmt: skip
-                g_next[:, kept] = sub
-                far[:, kept] = far_sub
-                fixed = True
-            close = ~far.any(axis=0)
-            if close.any():
-                _order_factors(
-                    bp.indptr, bp.indices, bp.data, an.pair_indptr, a, goal_coef, restoration,
-                    np.ascontiguousarray(stock_next[:, close]), np.ascontiguousarray(x[:, close]),
-                    np.ascontiguousarray(x_goal[:, close]), np.ascontiguousarray(ratio_next[:, close]),
-                    np.ones(int(close.sum()), dtype=bool), sub := np.empty((len(a), int(close.sum()))),
-                    np.zeros((n, int(close.sum())), dtype=bool),
-                )  # fmt: skip
-                g_next[:, close] = sub
-                fixed = True
+            kept = np.flatnonzero(~moved)
+            if len(kept):
+                _copy_columns(stock, stock_next, kept)
+                inventory_limit(an, kept, stock_next, x_goal, limit, far)
+            mode[~far] = USE
+            fixed = np.flatnonzero(~far | ~moved)
+            if len(fixed):
+                supplier_orders(an, plan, mode, fixed, stock_next, x, x_goal, ratio_next, pulled)
         stock, stock_next = stock_next, stock
-        g, g_next = g_next, g
         ratio = ratio_next
-        orders = ratio * (supplier_orders(bp, g, n) if fixed else pulled)
+        orders = ratio * pulled
         if reb_ever:
             reb_demand = reb_left
             _receive_rebuilding(evs, day, p, phi)
