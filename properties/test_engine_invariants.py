@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chokepoint as cp
-from chokepoint.engine import kernels as K
 from chokepoint.scenario.batch import Rule, ScenarioBatch
 from chokepoint.testing.chains import random_network as _random_network
 
@@ -91,64 +90,94 @@ def test_physical_invariants_under_random_rules(seed: int, rules_seed: int) -> N
     assert (delivered <= ds["final_demand"].values + 1e-9).all()
 
 
+def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-def]
+    """One pair pass without rules or adaptation; returns (transit, arriving, wanted_pair)."""
+    from chokepoint.engine import fused as F
+
+    size = orders.shape[1]
+    transit, arriving = np.zeros((en.m, size)), np.zeros((en.m, size))
+    supply, wanted_pair = np.zeros((en.n, 2, size)), np.ones((en.m, size))
+    supply[:, F.RATIO] = ratio
+    share_out = share[en.out_link]
+    F.pair_pass(
+        0,
+        en.m,
+        en.link_out,
+        en.link_ptr,
+        en.link_src,
+        en.link_lead,
+        en.link_alt_days,
+        en.ring_ptr,
+        en.pair_market,
+        en.pair_use,
+        np.zeros(0, np.int64),
+        np.ones((0, size)),
+        np.zeros((0, size), dtype=bool),
+        day,
+        day % np.maximum(np.arange(400), 1),
+        supply,
+        np.zeros((en.m, 1)),
+        orders,
+        np.zeros((en.m, size)),
+        60.0,
+        0.0,
+        0.01,
+        share,
+        orders.copy(),
+        wanted_pair,
+        ring,
+        transit,
+        arriving,
+        np.zeros((en.m, size)),
+        np.full((en.m, size), -1, dtype=np.int32),
+        share_out,
+        np.zeros((en.n_markets, size)),
+        np.zeros((en.n_markets, size)),
+    )
+    return transit, arriving, wanted_pair
+
+
 @FAST
 @given(seed=SEEDS, size=st.integers(1, 3), scale=st.floats(0.01, 100), day=st.integers(0, 400))
-def test_fused_shipments_add_up_to_output(seed: int, size: int, scale: float, day: int) -> None:
+def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) -> None:
     from chokepoint.engine import fused as F
     from chokepoint.engine.structure import prepare
 
     en = prepare(random_network(seed, tiers=3), 365)
     rng = np.random.default_rng(seed)
-    orders = rng.random((size, en.m)) * scale
-    share = np.broadcast_to(en.link_share, (size, en.n_links)).copy()
-    wanted = np.empty((size, en.n_links))
-    by_src, by_pair = np.zeros((size, en.n)), np.zeros((size, en.m))
-    F.link_demand(orders, share, en.link_pair, en.link_src, wanted, by_src, by_pair)
+    orders = rng.random((en.m, size)) * scale
+    share = np.broadcast_to(en.link_share[:, None], (en.n_links, size)).copy()
+    by_src, by_pair = np.zeros((en.n, 2, size)), np.zeros((en.m, size))
+    F.pair_orders(en.link_ptr, share, orders, by_pair)
     np.testing.assert_allclose(by_pair, orders, rtol=1e-9)  # shares of a pair sum to 1
-    final = rng.random((size, en.n_final)) * scale
-    servable = by_src + en.fd_by_node.sum(final)
-    x = np.minimum(servable, rng.random((size, en.n)) * scale * 3)
-    ratio = np.minimum(K._div(x, servable), 1.0)
-    delivered = final * ratio[:, en.fd_node]
-    ring = np.zeros((size, en.ring_days, en.m))
-    received, exports = np.zeros((size, en.m)), np.zeros((size, en.n))
-    shipped = wanted.copy()
-    F.link_ship(
-        shipped,
-        ratio,
-        en.link_src,
-        en.link_pair,
-        en.link_lead,
-        en.link_export,
-        day,
-        ring,
-        received,
-        exports,
-    )
-    out = np.stack([np.bincount(en.link_src, row, minlength=en.n) for row in shipped])
-    np.testing.assert_allclose(out + en.fd_by_node.sum(delivered), x, rtol=1e-9, atol=1e-12)
-    assert (shipped <= wanted + 1e-12).all()
-    np.testing.assert_allclose(ring.sum(axis=1), received, rtol=1e-9, atol=1e-12)
-    # a shipment with lead time L lands in slot (day + L) mod B
-    lead = en.link_lead[0]
-    only = np.zeros_like(shipped)
-    only[:, 0] = shipped[:, 0]
+    F.supplier_orders(en.out_ptr, en.out_pair, en.out_export, share[en.out_link], orders, by_src)
+    np.testing.assert_allclose(by_src[:, 0].sum(axis=0), orders.sum(axis=0), rtol=1e-9)
+    assert (by_src[:, 1] <= by_src[:, 0] * (1 + 1e-12)).all()  # exports are part of the orders
+    by_src = by_src[:, 0]
+    ratio = rng.random((en.n, size))
+    ring = np.zeros((en.ring_slots, size))
+    transit, arriving, wanted_pair = _pair_pass(en, day, orders, ratio, share, ring)
+    # nothing shipped that was not produced: a supplier ships ratio_u x its orders, in all
+    np.testing.assert_allclose(transit.sum(axis=0), (ratio * by_src).sum(axis=0), rtol=1e-9)
+    assert (transit <= orders * (1 + 1e-12) + 1e-12).all()  # a pair gets at most what it ordered
+    # everything shipped is in the pipeline (tomorrow's arrivals already taken out of the ring)
+    in_ring = np.add.reduceat(ring, en.ring_ptr[:-1], axis=0)
+    np.testing.assert_allclose(in_ring + arriving, transit, rtol=1e-9, atol=1e-12)
+    # next orders E_k + (target + Π − I − transit) / T_r with E = orders, target = Π = I = 0,
+    # T_r = 60; tomorrow's orders per link sum back to them by pair and by supplier
+    expected = np.maximum(orders - transit / 60.0, 0.0)
+    np.testing.assert_allclose(wanted_pair, expected, rtol=1e-9, atol=1e-12)
+    # a shipment with lead time L lands in slot (day + L) mod B_k of its pair
+    e = int(rng.integers(0, en.n_links))
+    k, lead = int(en.link_pair[e]), int(en.link_lead[e])
+    b_k = int(en.ring_ptr[k + 1] - en.ring_ptr[k])
+    only = np.zeros_like(share)
+    only[e] = 1.0
     ring1 = np.zeros_like(ring)
-    F.link_ship(
-        only,
-        np.ones_like(ratio),
-        en.link_src,
-        en.link_pair,
-        en.link_lead,
-        en.link_export,
-        day,
-        ring1,
-        np.zeros_like(received),
-        np.zeros_like(exports),
-    )
-    np.testing.assert_allclose(
-        ring1[:, (day + lead) % en.ring_days, en.link_pair[0]], shipped[:, 0], rtol=1e-12
-    )
+    _, arriving1, _ = _pair_pass(en, day, orders, np.ones_like(ratio), only, ring1)
+    slot = int(en.ring_ptr[k]) + (day + lead) % b_k
+    landed = arriving1[k] if lead % b_k == 1 % b_k else ring1[slot]
+    np.testing.assert_allclose(landed, orders[k], rtol=1e-12)
 
 
 @FAST

@@ -1,11 +1,25 @@
-"""Fused per-link kernels compiled with numba (one pass over the links per step, no temporaries).
+"""The day's work as two fused passes compiled with numba: one over nodes, one over input pairs.
 
-The per-link work of a day — orders per link, servable orders per supplier, proportional shipments
-into the pipeline, the sums per buyer pair, adaptation of sourcing shares — dominates the cost on
-large networks (E ≈ 10 n). Each function below is one sequential pass over the links of every
-scenario; they are compiled once (``cache=True`` writes the machine code next to this file, or into
-``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use).
-Loops over links live only here, inside compiled code.
+Every array here puts the scenario axis *last* — (n, S) per node, (m, S) per input pair, (E', S)
+per link, (slots, S) for the pipeline ring — so each pass reads the network's index arrays once for
+the whole batch and the S values of a node, pair or link side by side. Nodes, pairs and links are
+visited in their stored order (see :mod:`chokepoint.engine.structure`): everything a node or pair
+owns is contiguous, and the only scattered accesses go to per-node arrays (a link's supplier).
+
+:func:`node_pass`
+    DESIGN §5 steps 2–4 and 6–8 at node level: the orders a supplier receives (read from its links
+    in supplier order), input cover per substitution group, production
+    x_n = min(K_n(t), min_g C_g, O_n) and its binding constraint, input use drawn from stocks,
+    days of cover after use, the delivery ratio x_n / O_n, final deliveries, expected input use,
+    ARIO overproduction, and the market sums behind prices.
+:func:`pair_pass`
+    Steps 5 and 7–8 at pair level: proportional shipments of each link into the pair's pipeline
+    ring (arriving on day t + L_e), tomorrow's arrivals taken out of the ring, the shortfall and
+    first short day, next orders, and adaptation of sourcing shares.
+
+They are compiled once (``cache=True`` writes the machine code next to this file, or into
+``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use). Loops over
+nodes, pairs and links live only here, inside compiled code.
 """
 
 from __future__ import annotations
@@ -19,6 +33,14 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.floating]
 IntArray = npt.NDArray[np.integer]
+BoolArray = npt.NDArray[np.bool_]
+
+DEMAND, CAPACITY, INPUT = 0, 1, 2
+"""Binding-constraint codes: output limited by orders (normal), by capacity, by an input."""
+
+RATIO, SPARE = 0, 1
+"""Rows of the supplier block ``supply`` (n, 2, S): what the pair pass reads at a link's supplier —
+the delivery ratio x_u / O_u and the spare capacity — side by side, one scattered cache line."""
 
 
 def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,123 +53,503 @@ def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
     return cast(Callable[..., Any], numba.njit(cache=True, nogil=True)(fn))
 
 
-def _link_demand(
+@numba.njit(cache=True, nogil=True, inline="always")
+def _orders_received(
+    j0: int,
+    j1: int,
+    s: int,
+    out_pair: IntArray,
+    out_export: BoolArray,
+    share_out: FloatArray,
     orders: FloatArray,
-    share: FloatArray,
-    link_pair: IntArray,
-    link_src: IntArray,
-    wanted_out: FloatArray,
-    wanted_src: FloatArray,
-    wanted_pair: FloatArray,
-) -> None:
-    """order_e = σ_e · order_{k(e)} into ``wanted_out`` (S, E'); Σ by supplier (S, n) and by pair (S, m)."""
-    s_count, e_count = share.shape
-    for s in range(s_count):
-        for e in range(e_count):
-            w = share[s, e] * orders[s, link_pair[e]]
-            wanted_out[s, e] = w
-            wanted_src[s, link_src[e]] += w
-            wanted_pair[s, link_pair[e]] += w
+) -> tuple[float, float]:
+    """Σ σ_e order_k(e) over the links j0:j1 (supplier order) and over those crossing a border."""
+    total = 0.0
+    export = 0.0
+    for j in range(j0, j1):
+        w = share_out[j, s] * orders[out_pair[j], s]
+        total += w
+        if out_export[j]:
+            export += w
+    return total, export
 
 
-def _link_ship(
-    allowed: FloatArray,
-    ratio: FloatArray,
-    link_src: IntArray,
-    link_pair: IntArray,
-    link_lead: IntArray,
-    link_export: npt.NDArray[np.bool_],
-    day: int,
-    ring: FloatArray,
-    received: FloatArray,
-    exports: FloatArray,
-) -> None:
-    """ship_e = allowed_e · x_u/O_u, written over ``allowed``; into ring slot (t + L_e) mod B of k(e).
-
-    Also Σ shipments per buyer pair (``received``, S x m) and exports per supplier (S x n).
-    """
-    s_count, e_count = allowed.shape
-    b = ring.shape[1]
-    base = day % b
-    for s in range(s_count):
-        for e in range(e_count):
-            q = allowed[s, e] * ratio[s, link_src[e]]
-            allowed[s, e] = q
-            k = link_pair[e]
-            slot = base + link_lead[e]  # (t + L_e) mod B without a division
-            if slot >= b:
-                slot -= b
-            ring[s, slot, k] += q
-            received[s, k] += q
-            if link_export[e]:
-                exports[s, link_src[e]] += q
-
-
-def _adapt(
-    share: FloatArray,
-    shipped: FloatArray,
-    wanted_pair: FloatArray,
-    short: FloatArray,
-    spare: FloatArray,
-    blocked: npt.NDArray[np.bool_],
-    has_blocked: bool,
-    first_short: IntArray,
-    link_alt_days: IntArray,
-    link_src: IntArray,
-    link_lead: IntArray,
+def _node_pass(
+    lo: int,
+    hi: int,
+    out_ptr: IntArray,
+    out_pair: IntArray,
+    out_export: BoolArray,
+    share_out: FloatArray,
+    orders: FloatArray,
     pair_ptr: IntArray,
-    pair_links: IntArray,
+    group_ptr: IntArray,
+    pair_group: IntArray,
+    group_product: IntArray,
+    fd_ptr: IntArray,
+    fd_order: IntArray,
+    fd_export: BoolArray,
+    fd_market: IntArray,
+    node_market: IntArray,
+    base_output: FloatArray,
+    use_per_unit: FloatArray,
+    amount: FloatArray,
+    requirement: FloatArray,
+    cap: FloatArray,
+    supply: FloatArray,
+    restricted: FloatArray,
+    final: FloatArray,
+    stock: FloatArray,
+    expected_use: FloatArray,
+    alpha: FloatArray,
+    demand_basis: bool,
+    smoothing: float,
+    alpha_base: float,
+    alpha_max: float,
+    alpha_tau: float,
+    want_binding_input: bool,
+    cover: FloatArray,
+    x_out: FloatArray,
+    binding_out: npt.NDArray[np.int8],
+    binding_input_out: IntArray,
+    unmet_out: FloatArray,
+    inv_days_out: FloatArray,
+    exports_out: FloatArray,
+    delivered_out: FloatArray,
+    market_bought: FloatArray,
+    market_got: FloatArray,
+    market_sold: FloatArray,
+    market_potential: FloatArray,
+) -> None:
+    """Production and everything that follows from it, node by node (DESIGN §5 steps 3–4, 6–8).
+
+    Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + final demand (the
+    orders per link σ_e order_k of n's links, read in supplier order from ``share_out``, minus what
+    permits and quotas hold back, ``restricted`` (n, 2, S), or (0, 2, S) when no rule is in force):
+
+    * C_g = Σ_{k∈g} I_k / a_k (``cover``, scratch (G, S)); min_g C_g (+inf without inputs);
+    * x_n = min(K_n(t), min_g C_g, O_n); binding code DEMAND if O_n ≤ min(K, C), else CAPACITY if
+      K ≤ C, else INPUT (and the input product of the first group at the minimum);
+    * use_k = min(x_n · I_k / C_g(k), I_k), I_k ← max(I_k − use_k, 0); days of cover after use
+      min_g (C_g − x_n) / x̄_n (every group's cover falls by Σ_k use_k / a_k = x_n);
+    * ratio_n = min(x_n / O_n, 1): the share of every order served; final deliveries d_f = ratio ·
+      D_f; exports = ratio · allowed cross-border orders + deliveries abroad; spare =
+      max(min(K, C) − x, 0); ratio and spare go to ``supply`` for the pair pass;
+    * E_k ← E_k + λ (basis_k − E_k), basis = min(K_n, O_n) ū_k / x̄_n (× requirement factor) or
+      use_k; α_n ← ARIO overproduction with scarcity (O_n − x_n) / O_n;
+    * market sums: final demand and deliveries (buyers), output and potential min(K, C) (sellers).
+
+    ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios).
+    """
+    size = cap.shape[1]
+    wide_amount = amount.shape[1] > 1
+    wide_req = requirement.shape[1] > 1
+    has_rules = restricted.shape[0] > 0
+    inf = np.inf
+    for node in range(lo, hi):
+        p0, p1 = pair_ptr[node], pair_ptr[node + 1]
+        g0, g1 = group_ptr[node], group_ptr[node + 1]
+        f0, f1 = fd_ptr[node], fd_ptr[node + 1]
+        mk = node_market[node]
+        for g in range(g0, g1):
+            for s in range(size):
+                cover[g, s] = 0.0
+        for k in range(p0, p1):
+            g = pair_group[k]
+            for s in range(size):
+                a = amount[k, s if wide_amount else 0]
+                cover[g, s] += stock[k, s] / a if a > 0 else inf
+        for s in range(size):
+            node_cover = inf
+            for g in range(g0, g1):
+                node_cover = min(node_cover, cover[g, s])
+            fd_orders = 0.0
+            for i in range(f0, f1):
+                fd_orders += final[fd_order[i], s]
+            wanted, allowed_export = _orders_received(
+                out_ptr[node], out_ptr[node + 1], s, out_pair, out_export, share_out, orders
+            )
+            allowed = wanted
+            if has_rules:
+                allowed -= restricted[node, 0, s]
+                allowed_export -= restricted[node, 1, s]
+            servable = allowed + fd_orders
+            k_t = cap[node, s]
+            potential = min(k_t, node_cover)
+            x = min(potential, servable)
+            code = INPUT
+            if k_t <= node_cover:
+                code = CAPACITY
+            if servable <= potential:
+                code = DEMAND
+            x_out[node, s] = x
+            binding_out[node, s] = code
+            if want_binding_input:
+                b = -1
+                if code == INPUT:
+                    for g in range(g0, g1):
+                        if cover[g, s] <= node_cover:
+                            b = group_product[g]
+                            break
+                binding_input_out[node, s] = b
+            # days of cover after today's use: each group's cover falls by x (Σ_k use_k / a_k = x)
+            after = inf
+            for g in range(g0, g1):
+                after = min(after, cover[g, s] - x)
+            base = base_output[node]
+            inv_days_out[node, s] = max(after, 0.0) / base if base > 0 else inf
+            ratio = min(x / servable, 1.0) if servable > 0 else 0.0
+            supply[node, RATIO, s] = ratio
+            supply[node, SPARE, s] = max(potential - x, 0.0)
+            unmet_out[node, s] = max(wanted + fd_orders - x, 0.0)
+            planned = min(k_t, servable)
+            for k in range(p0, p1):
+                cg = cover[pair_group[k], s]
+                use = x * (stock[k, s] / cg) if cg > 0 else 0.0
+                use = min(use, stock[k, s])
+                stock[k, s] = max(stock[k, s] - use, 0.0)
+                if demand_basis:
+                    basis = planned * use_per_unit[k]
+                    if requirement.shape[0] > 0:
+                        basis = basis * requirement[k, s if wide_req else 0]
+                else:
+                    basis = use
+                expected_use[k, s] += smoothing * (basis - expected_use[k, s])
+            exports = allowed_export * ratio
+            for i in range(f0, f1):
+                f = fd_order[i]
+                d = final[f, s] * ratio
+                delivered_out[f, s] = d
+                if fd_export[f]:
+                    exports += d
+                market_bought[fd_market[f], s] += final[f, s]
+                market_got[fd_market[f], s] += d
+            exports_out[node, s] = exports
+            scarcity = max((servable - x) / servable, 0.0) if servable > 0 else 0.0
+            a_n = alpha[node, s]
+            if scarcity > 0:
+                a_n += (alpha_max - a_n) * scarcity / alpha_tau
+            else:
+                a_n += (alpha_base - a_n) / alpha_tau
+            alpha[node, s] = max(a_n, 1.0)
+            market_sold[mk, s] += x
+            market_potential[mk, s] += potential
+
+
+def _pair_pass(
+    lo: int,
+    hi: int,
+    link_out: IntArray,
+    link_ptr: IntArray,
+    link_src: IntArray,
+    link_lead: IntArray,
+    link_alt_days: IntArray,
+    ring_ptr: IntArray,
+    pair_market: IntArray,
     pair_use: FloatArray,
+    rule_link: IntArray,
+    rule_permit: FloatArray,
+    rule_blocked: BoolArray,
     day: int,
+    ring_base: IntArray,
+    supply: FloatArray,
+    target: FloatArray,
+    expected_use: FloatArray,
+    stock: FloatArray,
+    restoration_days: float,
     speed: float,
     threshold: float,
+    share: FloatArray,
+    orders: FloatArray,
+    wanted_pair: FloatArray,
+    ring: FloatArray,
+    transit: FloatArray,
+    arriving: FloatArray,
     pipe_target: FloatArray,
-) -> bool:
-    """σ_e ← σ_e + ν (σ*_e − σ_e), σ*_e = σ_e ρ_e + s_k w_e / W_k, on pairs with s_k > threshold.
+    first_short: IntArray,
+    share_out: FloatArray,
+    market_bought: FloatArray,
+    market_got: FloatArray,
+) -> None:
+    """Shipments, pipeline, orders and sourcing of input pairs ``lo:hi`` (DESIGN §5 steps 5, 7, 8).
 
-    Visits only the links of short pairs (``pair_links[pair_ptr[k]:pair_ptr[k+1]]`` are the links
-    of pair k). w_e = spare capacity of u(e) if the link is not blocked today and (for an
-    alternative) is qualified: ``first_short[k] >= 0`` and ``day >= first_short[k] + days``.
-    Updates the pipeline target Π_k = ū_k Σ_{e→k} σ_e L_e of moved pairs. Returns whether any
-    share moved.
+    For each link e of pair k with supplier u and permit multiplier p_e (1 unless the link is in
+    ``rule_link``, sorted): ship_e = σ_e · order_k · p_e · ratio_u, into ring slot
+    (t + L_e) mod B_k of the pair. Then
+
+    * transit_k += received_k; tomorrow's arrivals (slot (t + 1) mod B_k) move to ``arriving``;
+    * s_k = 1 − received_k / wanted_k (0 when nothing was ordered); the first day with
+      s_k > threshold starts the qualification clock of the pair's alternatives;
+    * order_k ← max(0, E_k + (target_k + Π_k − I_k − transit_k) / T_r);
+    * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
+      w_e the spare capacity of u(e) on links not blocked today and (alternatives) qualified,
+      W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e; the supplier-order copy ``share_out`` follows;
+    * tomorrow's orders per link σ_e order_k summed by pair (``wanted_pair`` is overwritten: today's
+      value is read first).
+
+    ``target`` is (m, S) or (m, 1); ``ring_base[b]`` = t mod b for every ring length b.
     """
-    s_count = share.shape[0]
-    m = pair_ptr.shape[0] - 1
-    moved = np.zeros(s_count, dtype=np.bool_)
-    for s in range(s_count):
-        for k in range(m):
-            sk = short[s, k]
-            if sk <= threshold:
-                continue
-            lo, hi = pair_ptr[k], pair_ptr[k + 1]
-            wk = 0.0
-            for i in range(lo, hi):
-                e = pair_links[i]
-                if has_blocked and blocked[s, e]:
-                    continue
-                days = link_alt_days[e]
-                if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
-                    continue
-                wk += spare[s, link_src[e]]
-            if wk <= 0.0:
-                continue
-            pipe = 0.0
-            for i in range(lo, hi):
-                e = pair_links[i]
-                ok = not (has_blocked and blocked[s, e])
-                days = link_alt_days[e]
-                if days >= 0 and (first_short[s, k] < 0 or day < first_short[s, k] + days):
-                    ok = False
-                w = spare[s, link_src[e]] if ok else 0.0
-                got = shipped[s, e] / wanted_pair[s, k] if wanted_pair[s, k] > 0 else share[s, e]
-                target = got + sk * w / wk
-                share[s, e] += speed * (target - share[s, e])
-                pipe += share[s, e] * link_lead[e]
-            pipe_target[s, k] = pair_use[k] * pipe
-            moved[s] = True
-    return bool(moved.any())
+    size = share.shape[1]
+    wide_target = target.shape[1] > 1
+    n_rules = rule_link.shape[0]
+    r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
+    # links whose share moved, copied to share_out in batches (a tight loop of scattered writes
+    # overlaps them far better than writing each one amid the adaptation arithmetic)
+    moved = np.empty(1 << 16, dtype=np.int64)
+    n_moved = 0
+    for k in range(lo, hi):
+        e0, e1 = link_ptr[k], link_ptr[k + 1]
+        if n_moved + size * (e1 - e0) > moved.shape[0]:
+            _copy_shares(moved, n_moved, size, link_out, share, share_out)
+            n_moved = 0
+            if size * (e1 - e0) > moved.shape[0]:
+                moved = np.empty(size * (e1 - e0), dtype=np.int64)
+        r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
+        base = ring_base[b_k]
+        nxt = base + 1 if base + 1 < b_k else 0
+        while r < n_rules and rule_link[r] < e0:
+            r += 1
+        r_first = r
+        mk = pair_market[k]
+        for s in range(size):
+            order = orders[k, s]
+            got = 0.0
+            rr = r_first
+            for e in range(e0, e1):
+                q = share[e, s] * order
+                if rr < n_rules and rule_link[rr] == e:
+                    q = q * rule_permit[rr, s]
+                    rr += 1
+                q = q * supply[link_src[e], RATIO, s]
+                slot = base + link_lead[e]
+                if slot >= b_k:
+                    slot -= b_k
+                ring[r0 + slot, s] += q
+                got += q
+            want = wanted_pair[k, s]
+            in_transit = transit[k, s] + got
+            transit[k, s] = in_transit
+            arriving[k, s] = ring[r0 + nxt, s]
+            ring[r0 + nxt, s] = 0.0
+            market_bought[mk, s] += want
+            market_got[mk, s] += got
+            short = 1.0 - got / want if want > 0 else 0.0
+            if first_short[k, s] < 0 and short > threshold:
+                first_short[k, s] = day
+            gap = target[k, s if wide_target else 0] + pipe_target[k, s] - stock[k, s]
+            gap -= in_transit
+            new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
+            if speed > 0 and short > threshold:
+                n_moved = _adapt(
+                    moved,
+                    n_moved,
+                    e0,
+                    e1,
+                    r_first,
+                    k,
+                    s,
+                    day,
+                    short,
+                    want,
+                    order,
+                    speed,
+                    rule_link,
+                    rule_permit,
+                    rule_blocked,
+                    link_src,
+                    link_lead,
+                    link_alt_days,
+                    link_out,
+                    supply,
+                    pair_use,
+                    first_short,
+                    share,
+                    share_out,
+                    pipe_target,
+                )
+            orders[k, s] = new_order
+            total = 0.0
+            for e in range(e0, e1):
+                total += share[e, s] * new_order
+            wanted_pair[k, s] = total
+    _copy_shares(moved, n_moved, size, link_out, share, share_out)
 
 
-link_demand = _jit(_link_demand)
-link_ship = _jit(_link_ship)
-adapt = _jit(_adapt)
+@numba.njit(cache=True, nogil=True)
+def _copy_shares(
+    moved: IntArray,
+    count: int,
+    size: int,
+    link_out: IntArray,
+    share: FloatArray,
+    share_out: FloatArray,
+) -> None:
+    """share_out[link_out[e], s] = share[e, s] for the first ``count`` entries e · S + s of ``moved``."""
+    for i in range(count):
+        e, s = divmod(moved[i], size)
+        share_out[link_out[e], s] = share[e, s]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _adapt(
+    moved: IntArray,
+    n_moved: int,
+    e0: int,
+    e1: int,
+    r_first: int,
+    k: int,
+    s: int,
+    day: int,
+    short: float,
+    want: float,
+    order: float,
+    speed: float,
+    rule_link: IntArray,
+    rule_permit: FloatArray,
+    rule_blocked: BoolArray,
+    link_src: IntArray,
+    link_lead: IntArray,
+    link_alt_days: IntArray,
+    link_out: IntArray,
+    supply: FloatArray,
+    pair_use: FloatArray,
+    first_short: IntArray,
+    share: FloatArray,
+    share_out: FloatArray,
+    pipe_target: FloatArray,
+) -> int:
+    """σ_e ← σ_e + ν (σ*_e − σ_e) over the links e0:e1 of a short pair k, scenario s (see
+    :func:`pair_pass`); Π_k follows. Appends e · S + s of the moved links to ``moved`` (for the
+    supplier-order copy of the shares) and returns the new count."""
+    n_rules = rule_link.shape[0]
+    w_total = 0.0
+    rr = r_first
+    for e in range(e0, e1):
+        has_rule = rr < n_rules and rule_link[rr] == e
+        ok = not (has_rule and rule_blocked[rr, s])
+        if has_rule:
+            rr += 1
+        days = link_alt_days[e]
+        if days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days):
+            ok = False
+        if ok:
+            w_total += supply[link_src[e], SPARE, s]
+    if w_total <= 0.0:
+        return n_moved
+    pipe = 0.0
+    rr = r_first
+    for e in range(e0, e1):
+        has_rule = rr < n_rules and rule_link[rr] == e
+        ok = not (has_rule and rule_blocked[rr, s])
+        days = link_alt_days[e]
+        if days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days):
+            ok = False
+        u = link_src[e]
+        w = supply[u, SPARE, s] if ok else 0.0
+        q = share[e, s] * order
+        if has_rule:
+            q = q * rule_permit[rr, s]
+            rr += 1
+        q = q * supply[u, RATIO, s]
+        sigma_star = q / want + short * w / w_total
+        share[e, s] += speed * (sigma_star - share[e, s])
+        moved[n_moved] = e * share.shape[1] + s
+        n_moved += 1
+        pipe += share[e, s] * link_lead[e]
+    pipe_target[k, s] = pair_use[k] * pipe
+    return n_moved
+
+
+def _supplier_orders(
+    out_ptr: IntArray,
+    out_pair: IntArray,
+    out_export: BoolArray,
+    share_out: FloatArray,
+    orders: FloatArray,
+    received: FloatArray,
+) -> None:
+    """Orders per link σ_e · order_k summed by supplier: all links and cross-border ones (n, 2, S)."""
+    for node in range(out_ptr.shape[0] - 1):
+        for s in range(share_out.shape[1]):
+            total, export = _orders_received(
+                out_ptr[node], out_ptr[node + 1], s, out_pair, out_export, share_out, orders
+            )
+            received[node, 0, s] = total
+            received[node, 1, s] = export
+
+
+def _pair_orders(
+    link_ptr: IntArray, share: FloatArray, orders: FloatArray, out: FloatArray
+) -> None:
+    """Orders per link σ_e · order_k summed by buyer pair (m, S)."""
+    for k in range(link_ptr.shape[0] - 1):
+        for s in range(share.shape[1]):
+            total = 0.0
+            for e in range(link_ptr[k], link_ptr[k + 1]):
+                total += share[e, s] * orders[k, s]
+            out[k, s] = total
+
+
+def _fill_ring(
+    link_ptr: IntArray,
+    link_lead: IntArray,
+    link_flow: FloatArray,
+    ring_ptr: IntArray,
+    ring: FloatArray,
+) -> None:
+    """The baseline pipeline: slot d of pair k holds Σ_{e→k, L_e > d} f_e (arrives on day d)."""
+    m = link_ptr.shape[0] - 1
+    size = ring.shape[1]
+    for k in range(m):
+        for e in range(link_ptr[k], link_ptr[k + 1]):
+            for d in range(link_lead[e]):
+                for s in range(size):
+                    ring[ring_ptr[k] + d, s] += link_flow[e]
+
+
+def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray, sign: float) -> None:
+    """target[rows[i], :] += sign · values[i, :] (repeated rows accumulate)."""
+    for i in range(rows.shape[0]):
+        for s in range(values.shape[1]):
+            target[rows[i], s] += sign * values[i, s]
+
+
+def _summarize(
+    position: IntArray,
+    base_output: FloatArray,
+    x: FloatArray,
+    cap: FloatArray,
+    unmet: FloatArray,
+    exports: FloatArray,
+    inv_days: FloatArray,
+    binding: npt.NDArray[np.int8],
+    out_sum: FloatArray,
+    out_min: FloatArray,
+    gap_by_code: FloatArray,
+) -> None:
+    """Node values summed by market position (output, capacity, unmet, exports -> ``out_sum``
+    (4, P, S)), the smallest days of cover (``out_min`` (P, S), NaN as +inf) and the shortfall
+    x̄ − x by binding code (``gap_by_code`` (3, P, S))."""
+    size = x.shape[1]
+    for node in range(x.shape[0]):
+        p = position[node]
+        for s in range(size):
+            out_sum[0, p, s] += x[node, s]
+            out_sum[1, p, s] += cap[node, s]
+            out_sum[2, p, s] += unmet[node, s]
+            out_sum[3, p, s] += exports[node, s]
+            v = inv_days[node, s]
+            if not np.isnan(v) and v < out_min[p, s]:
+                out_min[p, s] = v
+            gap = base_output[node] - x[node, s]
+            if gap > 0:
+                gap_by_code[binding[node, s], p, s] += gap
+
+
+node_pass = _jit(_node_pass)
+pair_pass = _jit(_pair_pass)
+supplier_orders = _jit(_supplier_orders)
+pair_orders = _jit(_pair_orders)
+fill_ring = _jit(_fill_ring)
+scatter_rows = _jit(_scatter_rows)
+summarize = _jit(_summarize)

@@ -1,22 +1,26 @@
-"""The day loop: DESIGN §5 steps in order, calling the kernels; rules are applied day by day.
+"""The day loop: DESIGN §5 steps in order; rules are applied day by day.
 
 Loops run over days, over the rules of the batch and over scenario chunks — never over nodes or
-links. A day t:
+links: the per-node and per-pair work of a day is two compiled passes (:mod:`chokepoint.engine.fused`)
+over arrays with the scenario axis last. A day t:
 
-0. arrivals from the pipeline and strategic releases enter the stocks I_k;
+0. arrivals taken out of the pipeline yesterday and strategic releases enter the stocks I_k;
 1. capacity K_n(t) = K_n · capacity factors · α_n + added capacity;
-2. orders per link σ_e · order_k, permits p_e and quota caps, servable orders O_n (+ final demand);
-3. production x_n = min(K_n(t), min_g C_g, O_n);
-4. input use I_k −= use_k;
-5. proportional shipments, into the pipeline (arrive on day t + L_e);
-6. records (output, capacity, binding constraint, cover, unmet demand, exports, prices);
-7. next orders: expected use plus the inventory-and-pipeline gap over T_r;
-8. adaptation of sourcing shares, overproduction, scarcity prices.
+2. servable orders O_n: yesterday's orders per link σ_e · order_k under permits p_e and quota caps,
+   summed by supplier, plus final demand;
+3. (node pass) production x_n = min(K_n(t), min_g C_g, O_n), input use, days of cover, delivery
+   ratio x_n / O_n, final deliveries, expected use, overproduction α_n;
+4. (pair pass) proportional shipments into the pipeline (arriving on day t + L_e), shortfalls,
+   next orders (expected use plus the inventory-and-pipeline gap over T_r), adaptation of sourcing
+   shares toward spare, permitted, qualified suppliers, and tomorrow's orders per supplier;
+5. scarcity prices per market, records.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,24 +39,39 @@ if TYPE_CHECKING:
     import xarray as xr
 
 FloatArray = npt.NDArray[np.floating]
+IntArray = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` in scenario-days (S x horizon in all), called after each simulated day."""
 
 
 class _RuleSet:
-    """The batch's rules for one chunk of scenarios, with link ids mapped to engine links."""
+    """The batch's rules for one chunk of scenarios, as sparse rows of (rows, S) value blocks.
 
-    def __init__(self, rules: Sequence[Rule], lo: int, hi: int, net: EngineNet) -> None:
-        self.by_kind: dict[RuleKind, list[tuple[Rule, npt.NDArray[np.int64], FloatArray]]] = {}
+    Permit and quota rules act through one table over ``links``: the sorted engine positions of
+    every link any of them names; each such rule keeps the rows of its links in that table.
+    """
+
+    def __init__(self, rules: Sequence[Rule], lo: int, hi: int, net: EngineNet, dtype: np.dtype):
+        self.size, self.dtype = hi - lo, dtype
+        self.by_kind: dict[RuleKind, list[tuple[Rule, IntArray, FloatArray]]] = {}
+        link_rules = [r for r in rules if r.kind in ("permit", "quota")]
+        positions = [
+            np.unique(net.link_position[np.asarray(r.index, np.int64)]) for r in link_rules
+        ]
+        self.links: IntArray = (
+            np.unique(np.concatenate(positions)) if positions else np.zeros(0, np.int64)
+        )
+        self.link_src = net.link_src[self.links].astype(np.int64)
+        self.link_export = net.link_export[self.links]
+        self.link_pair = net.link_pair[self.links].astype(np.int64)
         for r in rules:
             idx = np.asarray(r.index, dtype=np.int64)
             if r.kind in ("permit", "quota"):
-                idx = np.unique(net.link_position[idx])  # a set of links, in engine order
+                idx = np.searchsorted(self.links, np.unique(net.link_position[idx]))
             vals = np.asarray(r.values, dtype=np.float64)[lo:hi]
             self.by_kind.setdefault(r.kind, []).append((r, idx, vals))
-        self.net = net
 
-    def active(self, kind: RuleKind, day: int) -> list[tuple[npt.NDArray[np.int64], FloatArray]]:
+    def active(self, kind: RuleKind, day: int) -> list[tuple[IntArray, FloatArray]]:
         """(index, per-scenario value (S,)) of the rules of ``kind`` in force on ``day``."""
         out = []
         for r, idx, vals in self.by_kind.get(kind, []):
@@ -61,29 +80,59 @@ class _RuleSet:
                 out.append((idx, vals[:, col]))
         return out
 
-    def factor(
-        self, kind: RuleKind, day: int, size: int, width: int, dtype: np.dtype
-    ) -> FloatArray | None:
-        """Product of the multipliers of ``kind`` on ``day`` (S, width), or None if none is active."""
+    def factor(self, kind: RuleKind, day: int) -> tuple[IntArray, FloatArray] | None:
+        """Rows and product of the multipliers of ``kind`` on ``day`` ((R,), (R, S)), or None."""
         act = self.active(kind, day)
         if not act:
             return None
-        out = np.ones((size, width), dtype=dtype)
+        rows = np.unique(np.concatenate([idx for idx, _ in act]))
+        out = np.ones((len(rows), self.size), dtype=self.dtype)
         for idx, v in act:
-            out[:, idx] *= v[:, None].astype(dtype)
+            out[np.searchsorted(rows, idx)] *= v[None, :].astype(self.dtype)
+        return rows, out
+
+    def added(self, kind: RuleKind, day: int) -> tuple[IntArray, FloatArray] | None:
+        """Rows and sum of the additive values of ``kind`` on ``day`` ((R,), (R, S)), or None."""
+        act = self.active(kind, day)
+        if not act:
+            return None
+        rows = np.unique(np.concatenate([idx for idx, _ in act]))
+        out = np.zeros((len(rows), self.size), dtype=self.dtype)
+        for idx, v in act:
+            np.add.at(out, np.searchsorted(rows, idx), v[None, :].astype(self.dtype))
+        return rows, out
+
+    def dense_factor(self, kind: RuleKind, day: int, width: int) -> FloatArray | None:
+        """The multipliers of ``kind`` on ``day`` as a dense (width, S) array, or None."""
+        sparse = self.factor(kind, day)
+        if sparse is None:
+            return None
+        out = np.ones((width, self.size), dtype=self.dtype)
+        out[sparse[0]] = sparse[1]
         return out
 
-    def added(
-        self, kind: RuleKind, day: int, size: int, width: int, dtype: np.dtype
-    ) -> FloatArray | None:
-        """Sum of the additive values of ``kind`` on ``day`` (S, width), or None if none is active."""
-        act = self.active(kind, day)
-        if not act:
+    def permits(
+        self, day: int, share: FloatArray, orders: FloatArray
+    ) -> tuple[FloatArray, npt.NDArray[np.bool_], FloatArray] | None:
+        """Today's permit table over ``links``: multipliers p (R, S), blocked (p ≤ 0 under a permit
+        rule) and the orders per link σ_e order_k they act on; None when no rule is in force.
+
+        Permits multiply; each quota then scales its links so that Σ σ_e order_k p_e ≤ cap.
+        """
+        permits, quotas = self.active("permit", day), self.active("quota", day)
+        if not permits and not quotas:
             return None
-        out = np.zeros((size, width), dtype=dtype)
-        for idx, v in act:
-            np.add.at(out.T, idx, v[None, :].astype(dtype))
-        return out
+        wanted = share[self.links] * orders[self.link_pair]
+        table = np.ones((len(self.links), self.size), dtype=self.dtype)
+        blocked = np.zeros(table.shape, dtype=bool)
+        for rows, p in permits:
+            table[rows] *= p[None, :].astype(self.dtype)
+            blocked[rows] |= (p <= 0)[None, :]
+        for rows, cap_q in quotas:
+            total = (wanted[rows] * table[rows]).sum(axis=0)
+            scale = np.minimum(1.0, K._div(cap_q, total, fill=1.0))
+            table[rows] *= scale[None, :].astype(self.dtype)
+        return table, blocked, wanted
 
 
 def run_chunk(
@@ -100,221 +149,262 @@ def run_chunk(
     size = hi - lo
     ft = np.dtype(params.dtype)
     st = EngineState.initial(net, size, params)
-    rs = _RuleSet(rules, lo, hi, net)
-    use0 = net.pair_use
-    target0 = net.stock_target_days * use0
-    base_out = net.output
-    use_per_unit = K._div(use0, net.output[net.pair_node])  # ū_k / x̄_n
+    rs = _RuleSet(rules, lo, hi, net, ft)
+    target0 = (net.stock_target_days * net.pair_use)[:, None]
+    use_per_unit = K._div(net.pair_use, net.output[net.pair_node])  # ū_k / x̄_n
+    util0 = _baseline_utilisation(net, st)[:, None]
+    amount0 = net.pair_amount[:, None]
+    no_requirement = np.ones((0, 1), dtype=ft)
+    no_rules = (np.zeros(0, np.int64), np.ones((0, size), ft), np.zeros((0, size), bool))
+    n, m, n_markets = net.n, net.m, net.n_markets
+    full = recorder.mode == "full"
 
-    # Baseline utilisation of each market's sellers (for the stranded-supply side of prices).
-    stock0 = st.stock[:1] + st.ring[:1, 0, :]
-    cover0 = K.input_cover(
-        K.group_cover(stock0, net.pair_amount[None, :], net.pairs_by_group), net.groups_by_node
-    )
-    potential0 = np.minimum(net.capacity[None, :], cover0)
-    util0 = K._div(
-        net.nodes_by_market.sum(net.output[None, :]), net.nodes_by_market.sum(potential0)
-    )[0]
+    # day buffers, reused
+    cover = np.empty((net.n_groups, size), dtype=ft)
+    x = np.empty((n, size), dtype=ft)
+    binding = np.empty((n, size), dtype=np.int8)
+    binding_input = np.full((n if full else 0, size), -1, dtype=np.int32)
+    unmet, inv_days, exports = (np.empty((n, size), dtype=ft) for _ in range(3))
+    no_restriction = np.zeros((0, 2, size), dtype=ft)
+    restricted = np.zeros((n, 2, size), dtype=ft) if len(rs.links) else no_restriction
+    delivered = np.empty((net.n_final, size), dtype=ft)
+    blocks = _Blocks(net, params.threads)
+    # market sums per block (bought, got, sold, potential), added in block order: the same result
+    # whatever the number of threads
+    block_markets = np.empty((blocks.count, 4, n_markets, size), dtype=ft)
+    ring_lengths = np.arange(int(np.diff(net.ring_ptr).max(initial=1)) + 1)
+    base_final = np.broadcast_to(net.fd_quantity[:, None], (net.n_final, size)).astype(ft)
 
-    wanted = np.empty((size, net.n_links), dtype=ft)
-    allowed = np.empty((size, net.n_links), dtype=ft)
-    no_block = np.zeros((1, 1), dtype=bool)
+    try:
+        for day in range(horizon):
+            # 0. arrivals and strategic releases
+            st.stock += st.arriving
+            st.transit -= st.arriving
+            release = rs.added("stock_release", day)
+            if release is not None:
+                rows, amount = release
+                moved = np.minimum(amount, st.strategic[rows])
+                st.strategic[rows] -= moved
+                st.stock[rows] += moved
 
-    for day in range(horizon):
-        # 0. arrivals and strategic releases
-        arrived = K.pop_pipeline(st.ring, day)
-        st.stock += arrived
-        st.transit -= arrived
-        release = rs.added("stock_release", day, size, net.m, ft)
-        if release is not None:
-            moved = np.minimum(release, st.strategic)
-            st.strategic -= moved
-            st.stock += moved
+            # 1. capacity
+            cap = net.capacity[:, None] * st.overproduction
+            factor = rs.factor("capacity_factor", day)
+            if factor is not None:
+                rows, f = factor
+                cap[rows] = net.capacity[rows, None] * f * st.overproduction[rows]
+            added = rs.added("capacity_add", day)
+            if added is not None:
+                cap[added[0]] += added[1]
 
-        # 1. capacity
-        cap_factor = rs.factor("capacity_factor", day, size, net.n, ft)
-        cap_add = rs.added("capacity_add", day, size, net.n, ft)
-        cap = K.capacity(
-            net.capacity,
-            cap_factor if cap_factor is not None else 1.0,  # type: ignore[arg-type]
-            cap_add if cap_add is not None else 0.0,  # type: ignore[arg-type]
-            st.overproduction,
-        )
+            # 2. servable orders: permits and quotas hold back part of the orders per link
+            table = rs.permits(day, st.share, st.orders)
+            held = no_restriction
+            if table is None:
+                rule_links, permit, blocked = no_rules
+            else:
+                permit, blocked, wanted = table
+                rule_links, held = rs.links, restricted
+                held.fill(0.0)
+                delta = wanted - wanted * permit
+                F.scatter_rows(held[:, 0], rs.link_src, delta, 1.0)
+                F.scatter_rows(held[:, 1], rs.link_src[rs.link_export], delta[rs.link_export], 1.0)
+            final = base_final
+            fd_factor = rs.factor("final_demand_factor", day)
+            if fd_factor is not None:
+                final = base_final.copy()
+                final[fd_factor[0]] = net.fd_quantity[fd_factor[0], None] * fd_factor[1]
+            requirement = rs.dense_factor("requirement_factor", day, m)
+            amount = amount0 * requirement if requirement is not None else amount0
 
-        # 2. orders reaching suppliers (one fused pass), permits, quotas, final demand
-        wanted_src = np.zeros((size, net.n), dtype=ft)
-        wanted_pair = np.zeros((size, net.m), dtype=ft)
-        F.link_demand(
-            st.orders, st.share, net.link_pair, net.link_src, wanted, wanted_src, wanted_pair
-        )
-        np.copyto(allowed, wanted)
-        allowed_src = wanted_src.copy()
-        blocked: npt.NDArray[np.bool_] = no_block
-        permits = rs.active("permit", day)
-        if permits:
-            blocked = np.zeros((size, net.n_links), dtype=bool)
-            for idx, p in permits:
-                _restrict(allowed, allowed_src, idx, allowed[:, idx] * p[:, None], net)
-                blocked[:, idx] |= (p <= 0)[:, None]
-        for idx, cap_q in rs.active("quota", day):
-            sub = allowed[:, idx]
-            total = sub.sum(axis=1)
-            scale = np.minimum(1.0, K._div(cap_q, total, fill=1.0))
-            _restrict(allowed, allowed_src, idx, sub * scale[:, None], net)
-        fd_factor = rs.factor("final_demand_factor", day, size, net.n_final, ft)
-        final = (
-            net.fd_quantity * fd_factor
-            if fd_factor is not None
-            else np.broadcast_to(net.fd_quantity, (size, net.n_final)).astype(ft)
-        )
-        fd_node_orders = net.fd_by_node.sum(final)
-        servable = allowed_src + fd_node_orders
+            # 3. the node pass: orders received, production, use, cover, deliveries, overproduction
+            block_markets.fill(0.0)
 
-        # 3. production
-        req = rs.factor("requirement_factor", day, size, net.m, ft)
-        amount = net.pair_amount * req if req is not None else net.pair_amount[None, :]
-        cover = K.group_cover(st.stock, amount, net.pairs_by_group)
-        node_cover = K.input_cover(cover, net.groups_by_node)
-        x, binding = K.produce(cap, node_cover, servable)
-
-        # 4. inputs used
-        use = K.input_use(x, st.stock, cover, net.pair_node, net.pair_group)
-        st.stock -= use
-        np.maximum(st.stock, 0.0, out=st.stock)
-
-        # 5. shipments into the pipeline (one fused pass; ``allowed`` now holds shipments)
-        ratio = np.minimum(K._div(x, servable), 1.0)
-        delivered = final * ratio[:, net.fd_node]
-        received = np.zeros((size, net.m), dtype=ft)
-        exports = net.fd_by_node.sum(np.where(net.fd_export, delivered, 0.0)).astype(ft)
-        F.link_ship(
-            allowed,
-            ratio,
-            net.link_src,
-            net.link_pair,
-            net.link_lead,
-            net.link_export,
-            day,
-            st.ring,
-            received,
-            exports,
-        )
-        shipped = allowed
-        st.transit += received
-
-        # 6. records
-        demand = wanted_src + fd_node_orders
-        after = K.input_cover(
-            K.group_cover(st.stock, amount, net.pairs_by_group), net.groups_by_node
-        )
-        inv_days = K._div(after, np.broadcast_to(base_out, after.shape), fill=np.inf)
-        if recorder.mode == "full":
-            bg = K.binding_group(cover, node_cover, net)
-            b_input = np.where(
-                (binding == K.INPUT) & (bg >= 0), net.group_product[np.maximum(bg, 0)], -1
+            blocks.run(
+                F.node_pass,
+                blocks.nodes,
+                (
+                    net.out_ptr,
+                    net.out_pair,
+                    net.out_export,
+                    st.share_out,
+                    st.orders,
+                    net.pair_ptr,
+                    net.group_ptr,
+                    net.pair_group,
+                    net.group_product,
+                    net.fd_ptr,
+                    net.fd_order,
+                    net.fd_export,
+                    net.fd_market,
+                    net.node_market,
+                    net.output,
+                    use_per_unit,
+                    amount,
+                    requirement if requirement is not None else no_requirement,
+                    cap,
+                    st.supply,
+                    held,
+                    final,
+                    st.stock,
+                    st.expected_use,
+                    st.overproduction,
+                    params.order_basis == "demand",
+                    params.order_smoothing,
+                    params.overproduction_base,
+                    params.overproduction_max,
+                    params.overproduction_tau,
+                    full,
+                    cover,
+                    x,
+                    binding,
+                    binding_input,
+                    unmet,
+                    inv_days,
+                    exports,
+                    delivered,
+                ),
+                [tuple(block_markets[b]) for b in range(blocks.count)],
             )
-        else:
-            b_input = np.zeros((0,), dtype=np.int64)
 
-        # 7. next orders
-        if params.order_basis == "demand":
-            planned = np.minimum(cap, servable)[:, net.pair_node] * use_per_unit
-            basis = planned * req if req is not None else planned
-        else:
-            basis = use
-        st.expected_use += params.order_smoothing * (basis - st.expected_use)
-        tfac = rs.factor("target_factor", day, size, net.m, ft)
-        target = target0 * tfac if tfac is not None else target0[None, :]
-        st.orders = K.next_orders(
-            st.expected_use,
-            st.stock,
-            st.transit,
-            target,
-            st.pipe_target,
-            params.inventory_restoration_days,
-        )
+            # 4. the pair pass: shipments, pipeline, orders, adaptation
+            target_factor = rs.dense_factor("target_factor", day, m)
+            target = target0 * target_factor if target_factor is not None else target0
 
-        # 8. adaptation of sourcing shares toward spare, permitted, qualified suppliers
-        pair_recv = received
-        short = np.where(wanted_pair > 0, 1.0 - K._div(pair_recv, wanted_pair), 0.0)
-        newly = (st.first_short < 0) & (short > params.shortfall_threshold)
-        st.first_short[newly] = day
-        if params.adaptation_speed > 0 and (short > params.shortfall_threshold).any():
-            spare = np.clip(np.minimum(cap, node_cover) - x, 0.0, None).astype(ft)
-            F.adapt(
-                st.share,
-                shipped,
-                wanted_pair,
-                short.astype(ft),
-                spare,
-                blocked,
-                blocked is not no_block,
-                st.first_short,
-                net.link_alt_days,
-                net.link_src,
-                net.link_lead,
-                net.pair_link_ptr,
-                net.pair_links,
-                use0,
+            blocks.run(
+                F.pair_pass,
+                blocks.pairs,
+                (
+                    net.link_out,
+                    net.link_ptr,
+                    net.link_src,
+                    net.link_lead,
+                    net.link_alt_days,
+                    net.ring_ptr,
+                    net.pair_market,
+                    net.pair_use,
+                    rule_links,
+                    permit,
+                    blocked,
+                    day,
+                    day % np.maximum(ring_lengths, 1),
+                    st.supply,
+                    target,
+                    st.expected_use,
+                    st.stock,
+                    params.inventory_restoration_days,
+                    params.adaptation_speed,
+                    params.shortfall_threshold,
+                    st.share,
+                    st.orders,
+                    st.wanted_pair,
+                    st.ring,
+                    st.transit,
+                    st.arriving,
+                    st.pipe_target,
+                    st.first_short,
+                    st.share_out,
+                ),
+                [(block_markets[b, 0], block_markets[b, 1]) for b in range(blocks.count)],
+            )
+            markets = block_markets.sum(axis=0) if blocks.count > 1 else block_markets[0]
+
+            # 5. scarcity prices per market, records
+            p_star = K.price_target(
+                markets[0],
+                markets[1],
+                markets[2],
+                markets[3],
+                util0,
+                params.price_elasticity,
+                params.price_index_max,
+            )
+            st.log_price += params.price_adjustment_speed * (p_star - st.log_price)
+            recorder.record(
                 day,
-                params.adaptation_speed,
-                params.shortfall_threshold,
-                st.pipe_target,
+                output=x,
+                capacity=cap,
+                binding=binding,
+                binding_input=binding_input,
+                inventory_days=inv_days,
+                unmet_demand=unmet,
+                exports=exports,
+                final_delivered=delivered,
+                final_demand=final,
+                market_price=np.exp(st.log_price),
             )
-
-        # overproduction (ARIO)
-        st.overproduction = K.overproduction(
-            st.overproduction,
-            servable,
-            x,
-            params.overproduction_base,
-            params.overproduction_max,
-            params.overproduction_tau,
-        )
-
-        # scarcity prices per market
-        bought = net.pairs_by_market.sum(wanted_pair) + net.fd_by_market.sum(final)
-        got_m = net.pairs_by_market.sum(pair_recv) + net.fd_by_market.sum(delivered)
-        potential = np.minimum(cap, node_cover)
-        p_star = K.price_target(
-            bought,
-            got_m,
-            net.nodes_by_market.sum(x),
-            net.nodes_by_market.sum(potential),
-            util0,
-            params.price_elasticity,
-            params.price_index_max,
-        )
-        st.log_price += params.price_adjustment_speed * (p_star - st.log_price)
-
-        recorder.record(
-            day,
-            output=x,
-            capacity=cap,
-            binding=binding,
-            binding_input=b_input,
-            inventory_days=inv_days,
-            unmet_demand=np.clip(demand - x, 0.0, None),
-            exports=exports,
-            final_delivered=delivered,
-            final_demand=final,
-            market_price=np.exp(st.log_price),
-        )
-        if progress is not None:
-            progress(size)
+            if progress is not None:
+                progress(size)
+    finally:
+        blocks.close()
 
 
-def _restrict(
-    allowed: FloatArray,
-    allowed_src: FloatArray,
-    idx: npt.NDArray[np.int64],
-    new: FloatArray,
-    net: EngineNet,
-) -> None:
-    """Set ``allowed[:, idx] = new`` and keep the per-supplier sums in step (in place)."""
-    delta = allowed[:, idx] - new
-    allowed[:, idx] = new
-    np.subtract.at(allowed_src.T, net.link_src[idx], delta.T)
+class _Blocks:
+    """Contiguous blocks of nodes and of pairs with about equal work, run on a few threads.
+
+    The number of blocks depends on the network only (about one per million links, at most
+    :data:`MAX_BLOCKS`), so results do not depend on the number of threads; the compiled passes
+    release the GIL, so the blocks of a pass run side by side.
+    """
+
+    def __init__(self, net: EngineNet, threads: int) -> None:
+        count = int(min(MAX_BLOCKS, max(1, net.n_links // 1_000_000)))
+        node_work = np.diff(net.out_ptr) + 2 * np.diff(net.pair_ptr) + 1
+        pair_work = np.diff(net.link_ptr) + np.diff(net.ring_ptr)
+        self.nodes = _split(node_work, count)
+        self.pairs = _split(pair_work, count)
+        self.count = count
+        workers = min(count, threads or os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(workers) if workers > 1 else None
+
+    def run(
+        self,
+        kernel: Callable[..., None],
+        bounds: IntArray,
+        shared: tuple[object, ...],
+        own: Sequence[tuple[object, ...]],
+    ) -> None:
+        """``kernel(lo, hi, *shared, *own[b])`` for every block b = ``bounds[b]:bounds[b+1]``, in
+        parallel when there is more than one worker."""
+
+        def one(b: int) -> None:
+            kernel(bounds[b], bounds[b + 1], *shared, *own[b])
+
+        if self._pool is None:
+            for b in range(self.count):
+                one(b)
+        else:
+            list(self._pool.map(one, range(self.count)))
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+MAX_BLOCKS = 16
+
+
+def _split(work: npt.NDArray[np.integer], count: int) -> IntArray:
+    """Boundaries (count + 1,) splitting ``work`` into ``count`` contiguous runs of similar sums."""
+    total = np.concatenate([[0], np.cumsum(work)])
+    cuts = np.searchsorted(total, np.linspace(0, total[-1], count + 1)[1:-1])
+    return np.concatenate([[0], cuts, [len(work)]]).astype(np.int64)
+
+
+def _baseline_utilisation(net: EngineNet, st: EngineState) -> FloatArray:
+    """ū_M: Σ x̄_n / Σ min(K_n, C_n) over the sellers of each market, C_n the cover of the initial
+    stocks plus the first day's arrivals (the stranded-supply side of prices)."""
+    stock0 = (st.stock[:, 0] + st.arriving[:, 0]).astype(np.float64)
+    per_pair = K._div(stock0, net.pair_amount.astype(np.float64), fill=np.inf)
+    group_cover = np.bincount(net.pair_group, per_pair, minlength=net.n_groups)
+    group_node = np.repeat(np.arange(net.n), np.diff(net.group_ptr))
+    node_cover = np.full(net.n, np.inf)
+    np.minimum.at(node_cover, group_node, group_cover)
+    potential = np.minimum(net.capacity.astype(np.float64), node_cover)
+    sold = np.bincount(net.node_market, net.output, minlength=net.n_markets).astype(np.float64)
+    possible = np.bincount(net.node_market, potential, minlength=net.n_markets).astype(np.float64)
+    return K._div(sold, possible).astype(st.stock.dtype)
 
 
 def simulate(
@@ -368,12 +458,12 @@ def run_records(
     size, horizon = batch.size, int(batch.horizon)
     chunk = params.scenario_chunk or size
     node_firm = net.node_firm
+    exported = np.where(enet.link_export, enet.link_flow, 0.0)
+    fd_exported = np.where(enet.fd_export, enet.fd_quantity, 0.0)
     base_exports = (
-        np.bincount(
-            enet.link_src, np.where(enet.link_export, enet.link_flow, 0.0), minlength=enet.n
-        )
-        + enet.fd_by_node.sum(np.where(enet.fd_export, enet.fd_quantity, 0.0)[None, :])[0]
-    )
+        np.bincount(enet.link_src, exported, minlength=enet.n)
+        + np.bincount(enet.fd_node, fd_exported, minlength=enet.n)
+    ).astype(np.float64)
     total = size * horizon
     done = [0]
 

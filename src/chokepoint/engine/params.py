@@ -73,6 +73,10 @@ class EngineParams:
     scenario_chunk
         Largest number of scenarios simulated at once; bigger batches run in chunks of this size so
         that the per-link state (S × E sourcing shares and orders) fits in memory. 0 = all at once.
+    threads
+        Threads that run the blocks of a day's passes side by side (networks of a million links or
+        more are cut into blocks; smaller ones run on the calling thread). 0 = one per CPU core.
+        Results do not depend on it.
     """
 
     inventory_restoration_days: float = 60.0
@@ -90,6 +94,7 @@ class EngineParams:
     dtype: Literal["float64", "float32"] = "float64"
     pipeline_max_days: int = 365
     scenario_chunk: int = 0
+    threads: int = 0
 
     def __post_init__(self) -> None:
         problems = []
@@ -113,6 +118,8 @@ class EngineParams:
             problems.append("pipeline_max_days must be >= 1")
         if self.scenario_chunk < 0:
             problems.append("scenario_chunk must be >= 0")
+        if self.threads < 0:
+            problems.append("threads must be >= 0")
         if self.order_basis not in ("demand", "production"):
             problems.append("order_basis must be 'demand' or 'production'")
         if self.rationing != "proportional":

@@ -14,8 +14,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from chokepoint.engine.kernels import CAPACITY, DEMAND, INPUT
-from chokepoint.engine.structure import EngineNet, Segments
+from chokepoint.engine import fused as F
+from chokepoint.engine.fused import CAPACITY, DEMAND, INPUT
+from chokepoint.engine.structure import EngineNet
 
 FloatArray = npt.NDArray[np.floating]
 IntArray = npt.NDArray[np.integer]
@@ -108,8 +109,8 @@ class Recorder:
         self.mode: RecordMode = mode
         self.net = net
         ft = np.float64
+        self._summary = mode == "summary"
         if mode == "full":
-            self._agg: Segments | None = None
             n_out = net.n
             node_region, node_product, firm = net.node_region, net.node_product, node_firm
             members = np.ones(net.n, dtype=np.int64)
@@ -122,7 +123,6 @@ class Recorder:
             pos = np.full(net.n_markets, -1, dtype=np.int64)
             pos[sellers] = np.arange(len(sellers))
             self._node_pos = pos[net.node_market]
-            self._agg = Segments.from_keys(self._node_pos, len(sellers))
             self._sellers = sellers
             n_out = len(sellers)
             node_region = net.market_region[sellers]
@@ -150,11 +150,8 @@ class Recorder:
         }
 
     def _sum1(self, values: FloatArray) -> npt.NDArray[np.float64]:
-        assert self._agg is not None
-        out: npt.NDArray[np.float64] = self._agg.sum(np.asarray(values, dtype=np.float64)[None, :])[
-            0
-        ]
-        return out
+        weights = np.asarray(values, dtype=np.float64)
+        return np.bincount(self._node_pos, weights, minlength=len(self._sellers)).astype(np.float64)
 
     def record(
         self,
@@ -171,47 +168,55 @@ class Recorder:
         final_demand: FloatArray,
         market_price: FloatArray,
     ) -> None:
-        """Copy one day's arrays (each (S, n), (S, F) or (S, M)) into the buffers."""
-        node_price = market_price[:, self.net.node_market]
-        if self._agg is None:
+        """Copy one day's arrays (each (n, S), (F, S) or (M, S), scenario last) into the buffers."""
+        if not self._summary:
             values = {
                 "output": output,
                 "capacity": capacity,
                 "unmet_demand": unmet_demand,
                 "exports": exports,
                 "inventory_days": inventory_days,
-                "price": node_price,
+                "price": market_price[self.net.node_market],
+                "binding": binding,
+                "binding_input": binding_input,
             }
             for name, v in values.items():
-                self.node[name][:, day, :] = v
-            self.node["binding"][:, day, :] = binding
-            self.node["binding_input"][:, day, :] = binding_input
+                self.node[name][:, day, :] = v.T
         else:
-            agg = self._agg
-            for name, v in (
-                ("output", output),
-                ("capacity", capacity),
-                ("unmet_demand", unmet_demand),
-                ("exports", exports),
-            ):
-                self.node[name][:, day, :] = agg.sum(np.asarray(v, dtype=np.float64))
-            self.node["inventory_days"][:, day, :] = agg.min(
-                np.nan_to_num(np.asarray(inventory_days, dtype=np.float64), nan=np.inf)
+            size = output.shape[1]
+            n_out = len(self._sellers)
+            sums = np.zeros((4, n_out, size))
+            smallest = np.full((n_out, size), np.inf)
+            gap = np.zeros((3, n_out, size))
+            F.summarize(
+                self._node_pos,
+                self.net.output,
+                output,
+                capacity,
+                unmet_demand,
+                exports,
+                inventory_days,
+                binding,
+                sums,
+                smallest,
+                gap,
             )
-            self.node["price"][:, day, :] = market_price[:, self._sellers]
-            # Dominant binding constraint: the one behind the largest shortfall x̄ − x.
-            gap = np.clip(self.net.output - output, 0.0, None).astype(np.float64)
-            best = np.zeros(self.node["output"][:, day, :].shape)
-            code = np.full(best.shape, DEMAND, dtype=np.int8)
+            for i, name in enumerate(("output", "capacity", "unmet_demand", "exports")):
+                self.node[name][:, day, :] = sums[i].T
+            self.node["inventory_days"][:, day, :] = smallest.T
+            self.node["price"][:, day, :] = market_price[self._sellers].T
+            # Dominant binding constraint: the one behind the largest shortfall x̄ − x (ties: the
+            # normal state first, then capacity, then inputs).
+            code = np.full((n_out, size), DEMAND, dtype=np.int8)
+            best = np.zeros((n_out, size))
             for c in (CAPACITY, INPUT):
-                w = agg.sum(np.where(binding == c, gap, 0.0))
-                better = w > best
+                better = gap[c] > best
                 code[better] = c
-                best = np.where(better, w, best)
-            self.node["binding"][:, day, :] = code
-        self.final["final_delivered"][:, day, :] = final_delivered
-        self.final["final_demand"][:, day, :] = final_demand
-        self.market["market_price"][:, day, :] = market_price
+                best = np.where(better, gap[c], best)
+            self.node["binding"][:, day, :] = code.T
+        self.final["final_delivered"][:, day, :] = final_delivered.T
+        self.final["final_demand"][:, day, :] = final_demand.T
+        self.market["market_price"][:, day, :] = market_price.T
 
     def records(self, meta: dict[str, object] | None = None) -> RawRecords:
         """The filled buffers as :class:`RawRecords`."""

@@ -1,4 +1,4 @@
-"""EngineState: the only mutable arrays of a run, each with a leading scenario axis S.
+"""EngineState: the only mutable arrays of a run, each with the scenario axis S *last*.
 
 Initialised at the baseline steady state so that a batch without rules reproduces it exactly: stocks
 at their initial days of cover, the in-transit pipeline full of baseline flows (a link with lead time
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from chokepoint.engine import fused as F
 from chokepoint.engine.params import EngineParams
 from chokepoint.engine.structure import EngineNet
 
@@ -26,26 +27,36 @@ class EngineState:
 
     Attributes
     ----------
-    stock : I_k, units [S, m]
-    strategic : strategic stockpile not yet released, units [S, m]
-    ring : in-transit pipeline; ``ring[:, t % B, k]`` arrives at pair k at the start of day t [S, B, m]
-    transit : Σ of ``ring`` over slots, units in transit to pair k [S, m]
-    expected_use : E_k, expected daily input use [S, m]
-    orders : order_k placed for the next day, units/day [S, m]
-    share : σ_e, sourcing share of link e in its pair's orders [S, E']
-    pipe_target : Σ_{e→k} σ_e ū_k L_e, the in-transit level the pair aims at [S, m]
-    overproduction : α_n [S, n]
-    log_price : ln P_M, scarcity price index per market [S, M]
-    first_short : first day pair k was short (-1 if never) [S, m]
+    stock : I_k, units [m, S]
+    strategic : strategic stockpile not yet released, units [m, S]
+    ring : in-transit pipeline; slot ``ring_ptr[k] + t mod B_k`` arrives at pair k on day t
+        [slots, S]
+    arriving : what arrives at pair k at the start of the coming day (taken out of the ring) [m, S]
+    transit : units in transit to pair k, ``arriving`` included [m, S]
+    expected_use : E_k, expected daily input use [m, S]
+    orders : order_k placed for the coming day, units/day [m, S]
+    supply : per supplier u, side by side: today's delivery ratio and spare capacity [n, 2, S]
+        (rows :data:`~chokepoint.engine.fused.RATIO`, :data:`~chokepoint.engine.fused.SPARE`)
+    wanted_pair : Σ of the coming day's orders per link by buyer pair [m, S]
+    share : σ_e, sourcing share of link e in its pair's orders [E', S]
+    share_out : the same shares in supplier order (``EngineNet.out_link``) [E', S]
+    pipe_target : Σ_{e→k} σ_e ū_k L_e, the in-transit level the pair aims at [m, S]
+    overproduction : α_n [n, S]
+    log_price : ln P_M, scarcity price index per market [M, S]
+    first_short : first day pair k was short (-1 if never) [m, S]
     """
 
     stock: FloatArray
     strategic: FloatArray
     ring: FloatArray
+    arriving: FloatArray
     transit: FloatArray
     expected_use: FloatArray
     orders: FloatArray
+    supply: FloatArray
+    wanted_pair: FloatArray
     share: FloatArray
+    share_out: FloatArray
     pipe_target: FloatArray
     overproduction: FloatArray
     log_price: FloatArray
@@ -55,27 +66,36 @@ class EngineState:
     def initial(net: EngineNet, size: int, params: EngineParams) -> EngineState:
         """The baseline steady state for ``size`` scenarios."""
         ft = np.dtype(params.dtype)
-        s, m, b = size, net.m, net.ring_days
+        s, m = size, net.m
         use = net.pair_use
-        ring = np.zeros((s, b, m), dtype=ft)
+        ring = np.zeros((net.ring_slots, s), dtype=ft)
+        F.fill_ring(net.link_ptr, net.link_lead, net.link_flow, net.ring_ptr, ring)
+        first = net.ring_ptr[:-1]  # every pair has at least one slot
+        transit = (
+            np.add.reduceat(ring, first, axis=0) if m else np.zeros((0, s), dtype=ft)
+        ).astype(ft)
+        arriving = ring[first].copy()
+        ring[first] = 0.0
         flow = net.link_flow.astype(np.float64)
-        for day in range(b):  # loop over ring slots (≤ pipeline bound), not over links
-            live = net.link_lead > day
-            ring[:, day, :] += np.bincount(net.link_pair[live], flow[live], minlength=m).astype(ft)
-        transit = ring.sum(axis=1)
-        pipe_target = np.broadcast_to(
-            np.bincount(net.link_pair, flow * net.link_lead, minlength=m).astype(ft), (s, m)
-        ).copy()
+        pipe = np.bincount(net.link_pair, flow * net.link_lead, minlength=m).astype(ft)
+        orders = np.broadcast_to(use[:, None], (m, s)).astype(ft)
+        share = np.broadcast_to(net.link_share[:, None], (net.n_links, s)).astype(ft)
+        wanted_pair = np.zeros((m, s), dtype=ft)
+        F.pair_orders(net.link_ptr, share, orders, wanted_pair)
         return EngineState(
-            stock=np.broadcast_to(net.stock_initial_days * use, (s, m)).astype(ft),
-            strategic=np.broadcast_to(net.stock_strategic, (s, m)).astype(ft),
+            stock=np.broadcast_to((net.stock_initial_days * use)[:, None], (m, s)).astype(ft),
+            strategic=np.broadcast_to(net.stock_strategic[:, None], (m, s)).astype(ft),
             ring=ring,
+            arriving=arriving,
             transit=transit,
-            expected_use=np.broadcast_to(use, (s, m)).astype(ft),
-            orders=np.broadcast_to(use, (s, m)).astype(ft),
-            share=np.broadcast_to(net.link_share, (s, net.n_links)).astype(ft),
-            pipe_target=pipe_target,
-            overproduction=np.full((s, net.n), params.overproduction_base, dtype=ft),
-            log_price=np.zeros((s, net.n_markets), dtype=ft),
-            first_short=np.full((s, m), -1, dtype=np.int64),
+            expected_use=orders.copy(),
+            orders=orders,
+            supply=np.zeros((net.n, 2, s), dtype=ft),
+            wanted_pair=wanted_pair,
+            share=share,
+            share_out=share[net.out_link],
+            pipe_target=np.broadcast_to(pipe[:, None], (m, s)).copy(),
+            overproduction=np.full((net.n, s), params.overproduction_base, dtype=ft),
+            log_price=np.zeros((net.n_markets, s), dtype=ft),
+            first_short=np.full((m, s), -1, dtype=np.int32),
         )

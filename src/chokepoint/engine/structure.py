@@ -1,16 +1,20 @@
-"""The engine's view of a network: flat arrays, segment maps for reductions, alternatives as links.
+"""The engine's view of a network: flat arrays in CSR order, alternatives as dormant links.
 
-Built once per run from a :class:`~chokepoint.network.CompiledNetwork` (labels stay behind). Two
-things differ from the compiled network:
+Built once per run from a :class:`~chokepoint.network.CompiledNetwork` (labels stay behind). The
+day kernels (:mod:`chokepoint.engine.fused`) walk nodes and input pairs in order, so everything a
+node or pair owns is contiguous: the pairs of node n are ``pair_ptr[n]:pair_ptr[n+1]``, its
+substitution groups ``group_ptr[n]:group_ptr[n+1]``, its final-demand entries
+``fd_order[fd_ptr[n]:fd_ptr[n+1]]``; the links of pair k are ``link_ptr[k]:link_ptr[k+1]`` and its
+in-transit pipeline is the ring ``ring_ptr[k]:ring_ptr[k+1]`` (one slot per day up to the pair's
+longest lead time). The links are also listed by supplier — ``out_link[out_ptr[u]:out_ptr[u+1]]``
+are the links of supplier u — so that a node can sum the orders it receives by reading, not by
+every buyer writing to it. Two more things differ from the compiled network:
 
 * every alternative supplier a becomes a *dormant link* (baseline flow 0, sourcing share 0) appended
   after the E network links, so adaptation can move orders onto it once it is qualified; its lead
   time is the longest lead time of the buyer pair's current links (1 day if it has none);
 * lead times are clipped to ``[1, pipeline_max_days]`` (a shipment is usable the day after it is sent
   at the earliest).
-
-Reductions over unsorted keys (links by input pair, pairs by group, shipments by (lead time, pair))
-use :class:`Segments`: a stable permutation that makes equal keys contiguous and ``np.add.reduceat``.
 """
 
 from __future__ import annotations
@@ -25,59 +29,6 @@ from chokepoint.network.compile import CompiledNetwork
 IntArray = npt.NDArray[np.integer]
 FloatArray = npt.NDArray[np.floating]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True, eq=False)
-class Segments:
-    """Sum or min of (S, N) values over N elements grouped by an integer key in ``[0, size)``.
-
-    ``perm`` orders the elements so equal keys are contiguous (``None`` if already sorted),
-    ``starts`` are the first positions of the non-empty segments, ``ids`` their keys.
-    """
-
-    perm: IntArray | None
-    starts: IntArray
-    ids: IntArray
-    size: int
-    n: int
-    keys: IntArray | None = None
-    """The keys themselves when they are not sorted (then :meth:`sum` uses ``np.bincount``)."""
-
-    @staticmethod
-    def from_keys(keys: IntArray, size: int) -> Segments:
-        """Segments of ``keys`` [N] (values in ``[0, size)``)."""
-        keys = np.asarray(keys, dtype=np.int64)
-        n = len(keys)
-        if n == 0:
-            return Segments(None, np.zeros(0, np.int64), np.zeros(0, np.int64), size, 0)
-        is_sorted = bool(np.all(keys[1:] >= keys[:-1]))
-        perm = None if is_sorted else np.argsort(keys, kind="stable").astype(np.int64)
-        sk = keys if perm is None else keys[perm]
-        starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])).astype(np.int64)
-        return Segments(
-            perm, starts, sk[starts].astype(np.int64), size, n, None if is_sorted else keys
-        )
-
-    def _ordered(self, values: FloatArray) -> FloatArray:
-        return values if self.perm is None else values[:, self.perm]
-
-    def sum(self, values: FloatArray) -> FloatArray:
-        """Σ over each key: (S, N) -> (S, size); keys without elements get 0."""
-        if self.keys is not None:  # unsorted keys: bincount per scenario beats gather + reduceat
-            rows = [np.bincount(self.keys, weights=row, minlength=self.size) for row in values]
-            stacked = np.stack(rows) if rows else np.zeros((0, self.size))
-            return stacked.astype(values.dtype, copy=False)
-        out = np.zeros((values.shape[0], self.size), dtype=values.dtype)
-        if self.n:
-            out[:, self.ids] = np.add.reduceat(self._ordered(values), self.starts, axis=1)
-        return out
-
-    def min(self, values: FloatArray, empty: float = np.inf) -> FloatArray:
-        """min over each key: (S, N) -> (S, size); keys without elements get ``empty``."""
-        out = np.full((values.shape[0], self.size), empty, dtype=values.dtype)
-        if self.n:
-            out[:, self.ids] = np.minimum.reduceat(self._ordered(values), self.starts, axis=1)
-        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,19 +53,20 @@ class EngineNet:
     node_region: IntArray
     node_product: IntArray
     node_market: IntArray  # market (region, product) of node n [n]
+    pair_ptr: IntArray  # pairs of node n: pair_ptr[n]:pair_ptr[n+1] [n+1]
     pair_node: IntArray
     pair_product: IntArray
-    pair_group: IntArray
+    pair_group: IntArray  # group of pair k; the groups of node n are group_ptr[n]:group_ptr[n+1]
     pair_amount: FloatArray  # a_k [m]
     pair_use: FloatArray  # ū_k baseline inflow = use [m]
     pair_market: IntArray  # market of the buyer pair (buyer region, input product) [m]
     stock_target_days: FloatArray  # tau_k [m]
     stock_initial_days: FloatArray
     stock_strategic: FloatArray  # strategic stock, units [m]
-    group_node: IntArray  # [G]
+    group_ptr: IntArray  # [n+1]
     group_product: IntArray  # input product of the group's first pair [G]
+    link_ptr: IntArray  # links of pair k: link_ptr[k]:link_ptr[k+1] [m+1]
     link_src: IntArray  # u(e) [E']
-    link_dst: IntArray
     link_pair: IntArray  # k(e) [E']
     link_flow: FloatArray  # f_e (0 for alternatives) [E']
     link_lead: IntArray  # L_e >= 1 [E']
@@ -122,29 +74,36 @@ class EngineNet:
     link_export: BoolArray  # region(u) != region(b) [E']
     link_alt_days: IntArray  # qualification days (-1 for a network link) [E']
     link_position: IntArray  # engine position of network link e (then of alternative E + a) [E']
-    pair_link_ptr: (
-        IntArray  # links of pair k are pair_links[pair_link_ptr[k]:pair_link_ptr[k+1]] [m+1]
-    )
-    pair_links: IntArray  # engine link ids sorted by buyer pair [E']
+    ring_ptr: IntArray  # pipeline slots of pair k: ring_ptr[k]:ring_ptr[k+1], one per day [m+1]
+    out_ptr: IntArray  # links of supplier u in supplier order: out_ptr[u]:out_ptr[u+1] [n+1]
+    out_link: IntArray  # engine link at each supplier-order position [E']
+    out_pair: IntArray  # its buyer pair k(e) [E']
+    out_export: BoolArray  # whether it crosses a border [E']
+    link_out: IntArray  # supplier-order position of each engine link [E']
     fd_node: IntArray
     fd_region: IntArray
     fd_quantity: FloatArray
     fd_market: IntArray
     fd_export: BoolArray
+    fd_ptr: IntArray  # final-demand entries of node n: fd_order[fd_ptr[n]:fd_ptr[n+1]] [n+1]
+    fd_order: IntArray
     market_region: IntArray  # [M]
     market_product: IntArray  # [M]
-    pairs_by_group: Segments
-    groups_by_node: Segments
-    fd_by_node: Segments
-    nodes_by_market: Segments
-    pairs_by_market: Segments
-    fd_by_market: Segments
-    ring_days: int  # B, slots of the pipeline ring buffer
 
     @property
     def has_alternatives(self) -> bool:
         """Whether any dormant alternative link exists."""
         return self.n_links > self.n_network_links
+
+    @property
+    def ring_slots(self) -> int:
+        """Slots of the pipeline ring over all pairs (Σ_k max lead time of pair k)."""
+        return int(self.ring_ptr[-1])
+
+
+def _ptr(keys: IntArray, size: int) -> IntArray:
+    """CSR pointer of sorted ``keys`` in ``[0, size)``: elements of key i are ``ptr[i]:ptr[i+1]``."""
+    return np.searchsorted(keys, np.arange(size + 1)).astype(np.int64)
 
 
 def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64") -> EngineNet:
@@ -154,6 +113,9 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     n_regions, n_products = len(net.regions), len(net.products)
     pair_use = net.pair_inflow()
     e0 = net.n_links
+    if m and bool(np.any(np.diff(net.pair_node) < 0)):
+        msg = "compiled network: input pairs must be sorted by node (pair_indptr)"
+        raise ValueError(msg)
 
     # Alternatives -> dormant links (drop those whose buyer pair does not exist).
     ok = net.alt_pair >= 0
@@ -172,16 +134,19 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     link_lead = np.concatenate([lead, alt_lead]).astype(np.int64)
     link_alt_days = np.concatenate([np.full(e0, -1), alt_days]).astype(np.int64)
     share = np.concatenate([net.link_share(), np.zeros(len(alt_pair))])
-    # Engine order: by buyer pair, then lead time, then supplier: the per-pair sums and the
-    # adaptation read contiguous runs, and the ring buffer is written in B sequential streams.
-    order = np.lexsort((link_src, link_pair, link_lead)).astype(np.int64)
+    # Engine order: by buyer pair, then lead time, then supplier: a pair's links, its orders and
+    # its pipeline ring are read together in one sequential sweep.
+    order = np.lexsort((link_src, link_lead, link_pair)).astype(np.int64)
     link_position = np.empty_like(order)
     link_position[order] = np.arange(len(order), dtype=np.int64)
     link_src, link_pair, link_dst = link_src[order], link_pair[order], link_dst[order]
     link_flow, link_lead, link_alt_days = link_flow[order], link_lead[order], link_alt_days[order]
     share = share[order]
     link_export = net.node_region[link_src] != net.node_region[link_dst]
-    pair_links = np.argsort(link_pair, kind="stable").astype(np.int64)
+    ring_len = np.maximum(max_lead_pair, 1)
+    out_link = np.lexsort((link_pair, link_src)).astype(np.int64)
+    link_out = np.empty_like(out_link)
+    link_out[out_link] = np.arange(len(out_link), dtype=np.int64)
 
     # Markets = (region, product) of sellers (nodes), buyers (pairs) and final demand.
     node_key = net.node_region * n_products + net.node_product
@@ -189,18 +154,21 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     fd_key = net.fd_region * n_products + net.node_product[net.fd_node]
     keys, inverse = np.unique(np.concatenate([node_key, pair_key, fd_key]), return_inverse=True)
     inverse = inverse.astype(np.int64)
-    node_market = inverse[:n]
-    pair_market = inverse[n : n + m]
-    fd_market = inverse[n + m :]
 
+    # Groups numbered by node (stable), so a node's groups are contiguous.
     n_groups = net.n_groups
+    group_order = np.argsort(net.group_node, kind="stable")
+    group_rank = np.empty(n_groups, dtype=np.int64)
+    group_rank[group_order] = np.arange(n_groups, dtype=np.int64)
+    pair_group = group_rank[net.pair_group] if m else net.pair_group.astype(np.int64)
+    group_node = net.group_node[group_order]
     first_pair = np.full(n_groups, -1, dtype=np.int64)
     if m:
-        first_pair[net.pair_group[::-1]] = np.arange(m - 1, -1, -1)
+        first_pair[pair_group[::-1]] = np.arange(m - 1, -1, -1)
     group_product = np.where(first_pair >= 0, net.pair_product[np.maximum(first_pair, 0)], -1)
+    fd_order = np.argsort(net.fd_node, kind="stable").astype(np.int64)
 
-    ring_days = int(max(1, link_lead.max() if len(link_lead) else 1))
-    # 32-bit link indices halve the bandwidth of the per-link passes (up to 2^31 nodes and pairs).
+    # 32-bit indices halve the bandwidth of the per-link passes (up to 2^31 nodes and pairs).
     index_type = np.int32 if max(n, m, len(link_src)) < 2**31 - 1 else np.int64
     return EngineNet(
         n=n,
@@ -216,41 +184,41 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         capacity=net.capacity.astype(ft),
         node_region=net.node_region,
         node_product=net.node_product,
-        node_market=node_market,
+        node_market=inverse[:n],
+        pair_ptr=np.asarray(net.pair_indptr, dtype=np.int64),
         pair_node=net.pair_node,
         pair_product=net.pair_product,
-        pair_group=net.pair_group,
+        pair_group=pair_group.astype(np.int64),
         pair_amount=net.pair_amount.astype(ft),
         pair_use=pair_use.astype(ft),
-        pair_market=pair_market,
+        pair_market=inverse[n : n + m],
         stock_target_days=net.stock_target_days.astype(ft),
         stock_initial_days=net.stock_initial_days.astype(ft),
         stock_strategic=(net.stock_strategic_days * pair_use).astype(ft),
-        group_node=net.group_node,
+        group_ptr=_ptr(group_node, n),
         group_product=group_product.astype(np.int64),
+        link_ptr=_ptr(link_pair, m),
         link_src=link_src.astype(index_type),
-        link_dst=link_dst,
         link_pair=link_pair.astype(index_type),
         link_flow=link_flow.astype(ft),
-        link_lead=link_lead.astype(np.int32),
+        link_lead=link_lead.astype(np.int16 if pipeline_max_days < 2**15 else np.int32),
         link_share=share.astype(ft),
         link_export=link_export,
         link_alt_days=link_alt_days.astype(np.int32),
         link_position=link_position,
-        pair_link_ptr=np.searchsorted(link_pair[pair_links], np.arange(m + 1)).astype(np.int64),
-        pair_links=pair_links.astype(index_type),
+        ring_ptr=np.concatenate([[0], np.cumsum(ring_len)]).astype(np.int64),
+        out_ptr=_ptr(link_src[out_link], n),
+        out_link=out_link.astype(index_type),
+        out_pair=link_pair[out_link].astype(index_type),
+        out_export=link_export[out_link],
+        link_out=link_out.astype(index_type),
         fd_node=net.fd_node,
         fd_region=net.fd_region,
         fd_quantity=net.fd_quantity.astype(ft),
-        fd_market=fd_market,
+        fd_market=inverse[n + m :],
         fd_export=net.fd_region != net.node_region[net.fd_node],
+        fd_ptr=_ptr(net.fd_node[fd_order], n),
+        fd_order=fd_order,
         market_region=(keys // n_products).astype(np.int64),
         market_product=(keys % n_products).astype(np.int64),
-        pairs_by_group=Segments.from_keys(net.pair_group, n_groups),
-        groups_by_node=Segments.from_keys(net.group_node, n),
-        fd_by_node=Segments.from_keys(net.fd_node, n),
-        nodes_by_market=Segments.from_keys(node_market, len(keys)),
-        pairs_by_market=Segments.from_keys(pair_market, len(keys)),
-        fd_by_market=Segments.from_keys(fd_market, len(keys)),
-        ring_days=ring_days,
     )
