@@ -91,18 +91,17 @@ def test_physical_invariants_under_random_rules(seed: int, rules_seed: int) -> N
 
 
 def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-def]
-    """One pair pass without rules or adaptation; returns (transit, arriving, wanted_pair)."""
+    """One pair pass without rules or adaptation; returns (transit, arriving, wanted_pair, demand)."""
     from chokepoint.engine import fused as F
 
     size = orders.shape[1]
     transit, arriving = np.zeros((en.m, size)), np.zeros((en.m, size))
     supply, wanted_pair = np.zeros((en.n, 2, size)), np.ones((en.m, size))
     supply[:, F.RATIO] = ratio
-    share_out = share[en.out_link]
+    demand = np.zeros((en.n_links, size))
     F.pair_pass(
         0,
         en.m,
-        en.link_out,
         en.link_ptr,
         en.link_src,
         en.link_lead,
@@ -130,11 +129,11 @@ def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-
         arriving,
         np.zeros((en.m, size)),
         np.full((en.m, size), -1, dtype=np.int32),
-        share_out,
+        demand,
         np.zeros((en.n_markets, size)),
         np.zeros((en.n_markets, size)),
     )
-    return transit, arriving, wanted_pair
+    return transit, arriving, wanted_pair, demand
 
 
 @FAST
@@ -150,13 +149,14 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     by_src, by_pair = np.zeros((en.n, 2, size)), np.zeros((en.m, size))
     F.pair_orders(en.link_ptr, share, orders, by_pair)
     np.testing.assert_allclose(by_pair, orders, rtol=1e-9)  # shares of a pair sum to 1
-    F.supplier_orders(en.out_ptr, en.out_pair, en.out_export, share[en.out_link], orders, by_src)
+    demand0 = (share * orders[en.link_pair])[np.argsort(en.link_slot)]
+    F.supplier_orders(en.bin_size, en.bin_ptr, en.slot_src, en.slot_export, demand0, by_src)
     np.testing.assert_allclose(by_src[:, 0].sum(axis=0), orders.sum(axis=0), rtol=1e-9)
     assert (by_src[:, 1] <= by_src[:, 0] * (1 + 1e-12)).all()  # exports are part of the orders
     by_src = by_src[:, 0]
     ratio = rng.random((en.n, size))
     ring = np.zeros((en.ring_slots, size))
-    transit, arriving, wanted_pair = _pair_pass(en, day, orders, ratio, share, ring)
+    transit, arriving, wanted_pair, demand = _pair_pass(en, day, orders, ratio, share, ring)
     # nothing shipped that was not produced: a supplier ships ratio_u x its orders, in all
     np.testing.assert_allclose(transit.sum(axis=0), (ratio * by_src).sum(axis=0), rtol=1e-9)
     assert (transit <= orders * (1 + 1e-12) + 1e-12).all()  # a pair gets at most what it ordered
@@ -167,6 +167,10 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     # T_r = 60; tomorrow's orders per link sum back to them by pair and by supplier
     expected = np.maximum(orders - transit / 60.0, 0.0)
     np.testing.assert_allclose(wanted_pair, expected, rtol=1e-9, atol=1e-12)
+    binned, tomorrow = np.zeros_like(demand), np.zeros((en.n, 2, size))
+    F.bin_orders(0, en.n_links, en.link_slot, demand, binned)
+    F.supplier_orders(en.bin_size, en.bin_ptr, en.slot_src, en.slot_export, binned, tomorrow)
+    np.testing.assert_allclose(tomorrow[:, 0].sum(axis=0), expected.sum(axis=0), rtol=1e-9)
     # a shipment with lead time L lands in slot (day + L) mod B_k of its pair
     e = int(rng.integers(0, en.n_links))
     k, lead = int(en.link_pair[e]), int(en.link_lead[e])
@@ -174,7 +178,7 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     only = np.zeros_like(share)
     only[e] = 1.0
     ring1 = np.zeros_like(ring)
-    _, arriving1, _ = _pair_pass(en, day, orders, np.ones_like(ratio), only, ring1)
+    _, arriving1, _, _ = _pair_pass(en, day, orders, np.ones_like(ratio), only, ring1)
     slot = int(en.ring_ptr[k]) + (day + lead) % b_k
     landed = arriving1[k] if lead % b_k == 1 % b_k else ring1[slot]
     np.testing.assert_allclose(landed, orders[k], rtol=1e-12)

@@ -54,34 +54,42 @@ def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _orders_received(
-    j0: int,
-    j1: int,
-    s: int,
-    out_pair: IntArray,
-    out_export: BoolArray,
-    share_out: FloatArray,
-    orders: FloatArray,
-) -> tuple[float, float]:
-    """Σ σ_e order_k(e) over the links j0:j1 (supplier order) and over those crossing a border."""
-    total = 0.0
-    export = 0.0
-    for j in range(j0, j1):
-        w = share_out[j, s] * orders[out_pair[j], s]
-        total += w
-        if out_export[j]:
-            export += w
-    return total, export
+def _sum_bin(
+    b: int,
+    bin_size: int,
+    bin_ptr: IntArray,
+    slot_src: IntArray,
+    slot_export: BoolArray,
+    demand: FloatArray,
+    acc: FloatArray,
+) -> None:
+    """Orders received by the suppliers of bin b: ``acc[u − b·R]`` = (Σ σ_e order_k over u's links,
+    over its cross-border links), summed from the bin's slots of ``demand`` (R = ``bin_size``)."""
+    first = b * bin_size
+    acc[:] = 0.0
+    size = demand.shape[1]
+    for j in range(bin_ptr[b], bin_ptr[b + 1]):
+        u = slot_src[j] - first
+        crosses = 1.0 if slot_export[j] else 0.0  # no branch: borders are not predictable
+        if size == 1:  # the single-scenario case without the inner loop
+            v = demand[j, 0]
+            acc[u, 0, 0] += v
+            acc[u, 1, 0] += v * crosses
+        else:
+            for s in range(size):
+                v = demand[j, s]
+                acc[u, 0, s] += v
+                acc[u, 1, s] += v * crosses
 
 
 def _node_pass(
     lo: int,
     hi: int,
-    out_ptr: IntArray,
-    out_pair: IntArray,
-    out_export: BoolArray,
-    share_out: FloatArray,
-    orders: FloatArray,
+    bin_size: int,
+    bin_ptr: IntArray,
+    slot_src: IntArray,
+    slot_export: BoolArray,
+    demand: FloatArray,
     pair_ptr: IntArray,
     group_ptr: IntArray,
     pair_group: IntArray,
@@ -120,12 +128,14 @@ def _node_pass(
     market_got: FloatArray,
     market_sold: FloatArray,
     market_potential: FloatArray,
+    acc: FloatArray,
 ) -> None:
     """Production and everything that follows from it, node by node (DESIGN §5 steps 3–4, 6–8).
 
     Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + final demand (the
-    orders per link σ_e order_k of n's links, read in supplier order from ``share_out``, minus what
-    permits and quotas hold back, ``restricted`` (n, 2, S), or (0, 2, S) when no rule is in force):
+    orders per link σ_e order_k of n's links, summed bin by bin from ``demand`` into the scratch
+    ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
+    (0, 2, S) when no rule is in force):
 
     * C_g = Σ_{k∈g} I_k / a_k (``cover``, scratch (G, S)); min_g C_g (+inf without inputs);
     * x_n = min(K_n(t), min_g C_g, O_n); binding code DEMAND if O_n ≤ min(K, C), else CAPACITY if
@@ -147,6 +157,9 @@ def _node_pass(
     has_rules = restricted.shape[0] > 0
     inf = np.inf
     for node in range(lo, hi):
+        if node == lo or node % bin_size == 0:
+            _sum_bin(node // bin_size, bin_size, bin_ptr, slot_src, slot_export, demand, acc)
+        at = node % bin_size
         p0, p1 = pair_ptr[node], pair_ptr[node + 1]
         g0, g1 = group_ptr[node], group_ptr[node + 1]
         f0, f1 = fd_ptr[node], fd_ptr[node + 1]
@@ -166,9 +179,8 @@ def _node_pass(
             fd_orders = 0.0
             for i in range(f0, f1):
                 fd_orders += final[fd_order[i], s]
-            wanted, allowed_export = _orders_received(
-                out_ptr[node], out_ptr[node + 1], s, out_pair, out_export, share_out, orders
-            )
+            wanted = acc[at, 0, s]
+            allowed_export = acc[at, 1, s]
             allowed = wanted
             if has_rules:
                 allowed -= restricted[node, 0, s]
@@ -239,7 +251,6 @@ def _node_pass(
 def _pair_pass(
     lo: int,
     hi: int,
-    link_out: IntArray,
     link_ptr: IntArray,
     link_src: IntArray,
     link_lead: IntArray,
@@ -267,7 +278,7 @@ def _pair_pass(
     arriving: FloatArray,
     pipe_target: FloatArray,
     first_short: IntArray,
-    share_out: FloatArray,
+    demand: FloatArray,
     market_bought: FloatArray,
     market_got: FloatArray,
 ) -> None:
@@ -283,9 +294,10 @@ def _pair_pass(
     * order_k ← max(0, E_k + (target_k + Π_k − I_k − transit_k) / T_r);
     * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
       w_e the spare capacity of u(e) on links not blocked today and (alternatives) qualified,
-      W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e; the supplier-order copy ``share_out`` follows;
-    * tomorrow's orders per link σ_e order_k summed by pair (``wanted_pair`` is overwritten: today's
-      value is read first).
+      W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
+    * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
+      them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
+      overwritten: today's value is read first).
 
     ``target`` is (m, S) or (m, 1); ``ring_base[b]`` = t mod b for every ring length b.
     """
@@ -293,17 +305,8 @@ def _pair_pass(
     wide_target = target.shape[1] > 1
     n_rules = rule_link.shape[0]
     r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
-    # links whose share moved, copied to share_out in batches (a tight loop of scattered writes
-    # overlaps them far better than writing each one amid the adaptation arithmetic)
-    moved = np.empty(1 << 16, dtype=np.int64)
-    n_moved = 0
     for k in range(lo, hi):
         e0, e1 = link_ptr[k], link_ptr[k + 1]
-        if n_moved + size * (e1 - e0) > moved.shape[0]:
-            _copy_shares(moved, n_moved, size, link_out, share, share_out)
-            n_moved = 0
-            if size * (e1 - e0) > moved.shape[0]:
-                moved = np.empty(size * (e1 - e0), dtype=np.int64)
         r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
         base = ring_base[b_k]
         nxt = base + 1 if base + 1 < b_k else 0
@@ -340,9 +343,7 @@ def _pair_pass(
             gap -= in_transit
             new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
             if speed > 0 and short > threshold:
-                n_moved = _adapt(
-                    moved,
-                    n_moved,
+                _adapt(
                     e0,
                     e1,
                     r_first,
@@ -359,41 +360,23 @@ def _pair_pass(
                     link_src,
                     link_lead,
                     link_alt_days,
-                    link_out,
                     supply,
                     pair_use,
                     first_short,
                     share,
-                    share_out,
                     pipe_target,
                 )
             orders[k, s] = new_order
             total = 0.0
             for e in range(e0, e1):
-                total += share[e, s] * new_order
+                w = share[e, s] * new_order
+                demand[e, s] = w
+                total += w
             wanted_pair[k, s] = total
-    _copy_shares(moved, n_moved, size, link_out, share, share_out)
-
-
-@numba.njit(cache=True, nogil=True)
-def _copy_shares(
-    moved: IntArray,
-    count: int,
-    size: int,
-    link_out: IntArray,
-    share: FloatArray,
-    share_out: FloatArray,
-) -> None:
-    """share_out[link_out[e], s] = share[e, s] for the first ``count`` entries e · S + s of ``moved``."""
-    for i in range(count):
-        e, s = divmod(moved[i], size)
-        share_out[link_out[e], s] = share[e, s]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _adapt(
-    moved: IntArray,
-    n_moved: int,
     e0: int,
     e1: int,
     r_first: int,
@@ -410,17 +393,14 @@ def _adapt(
     link_src: IntArray,
     link_lead: IntArray,
     link_alt_days: IntArray,
-    link_out: IntArray,
     supply: FloatArray,
     pair_use: FloatArray,
     first_short: IntArray,
     share: FloatArray,
-    share_out: FloatArray,
     pipe_target: FloatArray,
-) -> int:
+) -> None:
     """σ_e ← σ_e + ν (σ*_e − σ_e) over the links e0:e1 of a short pair k, scenario s (see
-    :func:`pair_pass`); Π_k follows. Appends e · S + s of the moved links to ``moved`` (for the
-    supplier-order copy of the shares) and returns the new count."""
+    :func:`pair_pass`); Π_k follows."""
     n_rules = rule_link.shape[0]
     w_total = 0.0
     rr = r_first
@@ -435,7 +415,7 @@ def _adapt(
         if ok:
             w_total += supply[link_src[e], SPARE, s]
     if w_total <= 0.0:
-        return n_moved
+        return
     pipe = 0.0
     rr = r_first
     for e in range(e0, e1):
@@ -453,29 +433,39 @@ def _adapt(
         q = q * supply[u, RATIO, s]
         sigma_star = q / want + short * w / w_total
         share[e, s] += speed * (sigma_star - share[e, s])
-        moved[n_moved] = e * share.shape[1] + s
-        n_moved += 1
         pipe += share[e, s] * link_lead[e]
     pipe_target[k, s] = pair_use[k] * pipe
-    return n_moved
+
+
+def _bin_orders(
+    lo: int, hi: int, link_slot: IntArray, demand: FloatArray, binned: FloatArray
+) -> None:
+    """Copy the orders per link of links ``lo:hi`` into their supplier-binned slots.
+
+    A tight loop of writes into a few hundred sequential streams (one per bin): cheap on its own,
+    far cheaper than the same writes made amid the pair pass's other memory streams.
+    """
+    for e in range(lo, hi):
+        for s in range(demand.shape[1]):
+            binned[link_slot[e], s] = demand[e, s]
 
 
 def _supplier_orders(
-    out_ptr: IntArray,
-    out_pair: IntArray,
-    out_export: BoolArray,
-    share_out: FloatArray,
-    orders: FloatArray,
+    bin_size: int,
+    bin_ptr: IntArray,
+    slot_src: IntArray,
+    slot_export: BoolArray,
+    demand: FloatArray,
     received: FloatArray,
 ) -> None:
-    """Orders per link σ_e · order_k summed by supplier: all links and cross-border ones (n, 2, S)."""
-    for node in range(out_ptr.shape[0] - 1):
-        for s in range(share_out.shape[1]):
-            total, export = _orders_received(
-                out_ptr[node], out_ptr[node + 1], s, out_pair, out_export, share_out, orders
-            )
-            received[node, 0, s] = total
-            received[node, 1, s] = export
+    """The orders per link in ``demand`` summed by supplier: all links and cross-border (n, 2, S)."""
+    n = received.shape[0]
+    acc = np.empty((bin_size, 2, demand.shape[1]), dtype=received.dtype)
+    for b in range(bin_ptr.shape[0] - 1):
+        _sum_bin(b, bin_size, bin_ptr, slot_src, slot_export, demand, acc)
+        first = b * bin_size
+        for u in range(first, min(first + bin_size, n)):
+            received[u] = acc[u - first]
 
 
 def _pair_orders(
@@ -548,6 +538,7 @@ def _summarize(
 
 node_pass = _jit(_node_pass)
 pair_pass = _jit(_pair_pass)
+bin_orders = _jit(_bin_orders)
 supplier_orders = _jit(_supplier_orders)
 pair_orders = _jit(_pair_orders)
 fill_ring = _jit(_fill_ring)

@@ -172,6 +172,8 @@ def run_chunk(
     # market sums per block (bought, got, sold, potential), added in block order: the same result
     # whatever the number of threads
     block_markets = np.empty((blocks.count, 4, n_markets, size), dtype=ft)
+    no_own = [()] * blocks.count
+    bin_sums = np.empty((blocks.count, net.bin_size, 2, size), dtype=ft)  # scratch per block
     ring_lengths = np.arange(int(np.diff(net.ring_ptr).max(initial=1)) + 1)
     base_final = np.broadcast_to(net.fd_quantity[:, None], (net.n_final, size)).astype(ft)
 
@@ -217,6 +219,8 @@ def run_chunk(
             requirement = rs.dense_factor("requirement_factor", day, m)
             amount = amount0 * requirement if requirement is not None else amount0
 
+            blocks.run(F.bin_orders, blocks.links, (net.link_slot, st.demand, st.binned), no_own)
+
             # 3. the node pass: orders received, production, use, cover, deliveries, overproduction
             block_markets.fill(0.0)
 
@@ -224,11 +228,11 @@ def run_chunk(
                 F.node_pass,
                 blocks.nodes,
                 (
-                    net.out_ptr,
-                    net.out_pair,
-                    net.out_export,
-                    st.share_out,
-                    st.orders,
+                    net.bin_size,
+                    net.bin_ptr,
+                    net.slot_src,
+                    net.slot_export,
+                    st.binned,
                     net.pair_ptr,
                     net.group_ptr,
                     net.pair_group,
@@ -264,7 +268,7 @@ def run_chunk(
                     exports,
                     delivered,
                 ),
-                [tuple(block_markets[b]) for b in range(blocks.count)],
+                [(*block_markets[b], bin_sums[b]) for b in range(blocks.count)],
             )
 
             # 4. the pair pass: shipments, pipeline, orders, adaptation
@@ -275,7 +279,6 @@ def run_chunk(
                 F.pair_pass,
                 blocks.pairs,
                 (
-                    net.link_out,
                     net.link_ptr,
                     net.link_src,
                     net.link_lead,
@@ -303,7 +306,7 @@ def run_chunk(
                     st.arriving,
                     st.pipe_target,
                     st.first_short,
-                    st.share_out,
+                    st.demand,
                 ),
                 [(block_markets[b, 0], block_markets[b, 1]) for b in range(blocks.count)],
             )
@@ -349,10 +352,13 @@ class _Blocks:
 
     def __init__(self, net: EngineNet, threads: int) -> None:
         count = int(min(MAX_BLOCKS, max(1, net.n_links // 1_000_000)))
-        node_work = np.diff(net.out_ptr) + 2 * np.diff(net.pair_ptr) + 1
+        node_work = np.bincount(net.slot_src, minlength=net.n) + 2 * np.diff(net.pair_ptr) + 1
         pair_work = np.diff(net.link_ptr) + np.diff(net.ring_ptr)
-        self.nodes = _split(node_work, count)
+        # node blocks end on bin boundaries: each bin's order sums are made once
+        self.nodes = np.minimum(_split(node_work, count) // net.bin_size * net.bin_size, net.n)
+        self.nodes[-1] = net.n
         self.pairs = _split(pair_work, count)
+        self.links = _split(np.ones(net.n_links, dtype=np.int64), count)
         self.count = count
         workers = min(count, threads or os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(workers) if workers > 1 else None

@@ -2,7 +2,8 @@
 
 ``record="full"`` keeps every node per day; ``record="summary"`` aggregates nodes to their market
 (region, product) per day — sums of output, capacity, unmet demand and exports, the smallest days of
-cover, the dominant binding constraint — so memory is S × days × markets, whatever the network size.
+cover, the dominant binding constraint — and final demand to (supplier market, buyer region), so
+memory is S × days × markets, whatever the network size.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class RawRecords:
     final_region: IntArray
     final_quantity: FloatArray
     meta: dict[str, object] = field(default_factory=dict)
+    final_seller: IntArray | None = None
+    """Summary mode: the N entry (seller market) behind each aggregated final-demand entry."""
 
     @staticmethod
     def concat(parts: Sequence[RawRecords]) -> RawRecords:
@@ -88,6 +91,7 @@ class RawRecords:
             final_region=first.final_region,
             final_quantity=first.final_quantity,
             meta=first.meta,
+            final_seller=first.final_seller,
         )
 
 
@@ -117,6 +121,9 @@ class Recorder:
             self.baseline_output = net.output.astype(ft)
             self.baseline_capacity = net.capacity.astype(ft)
             self.baseline_exports = baseline_exports.astype(ft)
+            self._final_pos = np.arange(net.n_final)
+            self._final_node, self._final_region = net.fd_node, net.fd_region
+            self._final_seller: IntArray | None = None
         else:
             # Seller markets, in market order; nodes map onto them.
             sellers = np.unique(net.node_market)
@@ -132,6 +139,16 @@ class Recorder:
             self.baseline_output = self._sum1(net.output)
             self.baseline_capacity = self._sum1(net.capacity)
             self.baseline_exports = self._sum1(baseline_exports)
+            # final demand by (seller market, buyer region)
+            key = self._node_pos[net.fd_node] * net.n_regions + net.fd_region
+            _, first, final_pos = np.unique(key, return_index=True, return_inverse=True)
+            self._final_pos = final_pos.astype(np.int64)
+            self._final_node, self._final_region = net.fd_node[first], net.fd_region[first]
+            self._final_seller = self._node_pos[net.fd_node[first]]
+        n_final = len(self._final_node)
+        self._final_quantity = np.bincount(
+            self._final_pos, net.fd_quantity.astype(np.float64), minlength=n_final
+        ).astype(np.float64)
         self.node_region, self.node_product, self.node_firm = node_region, node_product, firm
         self.node_members = members
         s, h = size, horizon
@@ -142,8 +159,8 @@ class Recorder:
         if mode == "full":
             self.node["binding_input"] = np.full((s, h, n_out), -1, dtype=np.int32)
         self.final: dict[str, npt.NDArray[np.generic]] = {
-            "final_delivered": np.zeros((s, h, net.n_final), dtype=ft),
-            "final_demand": np.zeros((s, h, net.n_final), dtype=ft),
+            "final_delivered": np.zeros((s, h, n_final), dtype=ft),
+            "final_demand": np.zeros((s, h, n_final), dtype=ft),
         }
         self.market: dict[str, npt.NDArray[np.generic]] = {
             "market_price": np.ones((s, h, net.n_markets), dtype=ft)
@@ -214,8 +231,12 @@ class Recorder:
                 code[better] = c
                 best = np.where(better, gap[c], best)
             self.node["binding"][:, day, :] = code.T
-        self.final["final_delivered"][:, day, :] = final_delivered.T
-        self.final["final_demand"][:, day, :] = final_demand.T
+        for name, v in (("final_delivered", final_delivered), ("final_demand", final_demand)):
+            if self._summary:
+                by_group = np.zeros((len(self._final_node), v.shape[1]))
+                F.scatter_rows(by_group, self._final_pos, v, 1.0)
+                v = by_group
+            self.final[name][:, day, :] = v.T
         self.market["market_price"][:, day, :] = market_price.T
 
     def records(self, meta: dict[str, object] | None = None) -> RawRecords:
@@ -238,8 +259,9 @@ class Recorder:
             baseline_exports=self.baseline_exports,
             market_region=net.market_region,
             market_product=net.market_product,
-            final_node=net.fd_node,
-            final_region=net.fd_region,
-            final_quantity=net.fd_quantity.astype(np.float64),
+            final_node=self._final_node,
+            final_region=self._final_region,
+            final_quantity=self._final_quantity,
             meta=dict(meta or {}),
+            final_seller=self._final_seller,
         )

@@ -6,9 +6,11 @@ node or pair owns is contiguous: the pairs of node n are ``pair_ptr[n]:pair_ptr[
 substitution groups ``group_ptr[n]:group_ptr[n+1]``, its final-demand entries
 ``fd_order[fd_ptr[n]:fd_ptr[n+1]]``; the links of pair k are ``link_ptr[k]:link_ptr[k+1]`` and its
 in-transit pipeline is the ring ``ring_ptr[k]:ring_ptr[k+1]`` (one slot per day up to the pair's
-longest lead time). The links are also listed by supplier — ``out_link[out_ptr[u]:out_ptr[u+1]]``
-are the links of supplier u — so that a node can sum the orders it receives by reading, not by
-every buyer writing to it. Two more things differ from the compiled network:
+longest lead time). Each link also has a *slot* in a layout binned by supplier: the suppliers
+``b·R .. (b+1)·R − 1`` (R = ``bin_size``) own the slots ``bin_ptr[b]:bin_ptr[b+1]``, in link order.
+Buyers write their orders per link into their slots — a few hundred sequential streams, one per
+bin, instead of scattered writes — and a node sums its bin's slots within a block small enough
+for the cache (propagation blocking). Two more things differ from the compiled network:
 
 * every alternative supplier a becomes a *dormant link* (baseline flow 0, sourcing share 0) appended
   after the E network links, so adaptation can move orders onto it once it is qualified; its lead
@@ -75,11 +77,11 @@ class EngineNet:
     link_alt_days: IntArray  # qualification days (-1 for a network link) [E']
     link_position: IntArray  # engine position of network link e (then of alternative E + a) [E']
     ring_ptr: IntArray  # pipeline slots of pair k: ring_ptr[k]:ring_ptr[k+1], one per day [m+1]
-    out_ptr: IntArray  # links of supplier u in supplier order: out_ptr[u]:out_ptr[u+1] [n+1]
-    out_link: IntArray  # engine link at each supplier-order position [E']
-    out_pair: IntArray  # its buyer pair k(e) [E']
-    out_export: BoolArray  # whether it crosses a border [E']
-    link_out: IntArray  # supplier-order position of each engine link [E']
+    bin_size: int  # R, suppliers per bin
+    bin_ptr: IntArray  # slots of bin b: bin_ptr[b]:bin_ptr[b+1] [ceil(n / R) + 1]
+    link_slot: IntArray  # slot of each engine link [E']
+    slot_src: IntArray  # supplier u(e) of the link in each slot [E']
+    slot_export: BoolArray  # whether that link crosses a border [E']
     fd_node: IntArray
     fd_region: IntArray
     fd_quantity: FloatArray
@@ -99,6 +101,10 @@ class EngineNet:
     def ring_slots(self) -> int:
         """Slots of the pipeline ring over all pairs (Σ_k max lead time of pair k)."""
         return int(self.ring_ptr[-1])
+
+
+BIN_SIZE = 8192
+"""Suppliers per bin: the bin's order sums, (R, 2, S) values, stay in the core's L2 cache."""
 
 
 def _ptr(keys: IntArray, size: int) -> IntArray:
@@ -144,9 +150,10 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     share = share[order]
     link_export = net.node_region[link_src] != net.node_region[link_dst]
     ring_len = np.maximum(max_lead_pair, 1)
-    out_link = np.lexsort((link_pair, link_src)).astype(np.int64)
-    link_out = np.empty_like(out_link)
-    link_out[out_link] = np.arange(len(out_link), dtype=np.int64)
+    link_bin = link_src // BIN_SIZE
+    slot_link = np.argsort(link_bin, kind="stable").astype(np.int64)
+    link_slot = np.empty_like(slot_link)
+    link_slot[slot_link] = np.arange(len(slot_link), dtype=np.int64)
 
     # Markets = (region, product) of sellers (nodes), buyers (pairs) and final demand.
     node_key = net.node_region * n_products + net.node_product
@@ -207,11 +214,11 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         link_alt_days=link_alt_days.astype(np.int32),
         link_position=link_position,
         ring_ptr=np.concatenate([[0], np.cumsum(ring_len)]).astype(np.int64),
-        out_ptr=_ptr(link_src[out_link], n),
-        out_link=out_link.astype(index_type),
-        out_pair=link_pair[out_link].astype(index_type),
-        out_export=link_export[out_link],
-        link_out=link_out.astype(index_type),
+        bin_size=BIN_SIZE,
+        bin_ptr=_ptr(link_bin[slot_link], -(-n // BIN_SIZE)),
+        link_slot=link_slot.astype(index_type),
+        slot_src=link_src[slot_link].astype(index_type),
+        slot_export=link_export[slot_link],
         fd_node=net.fd_node,
         fd_region=net.fd_region,
         fd_quantity=net.fd_quantity.astype(ft),

@@ -2,7 +2,8 @@
 
 Dimensions: ``member`` (scenarios of the batch), ``day`` (0 = first simulated day), ``node``
 (network nodes with ``record="full"``, or (region, product) aggregates with ``record="summary"``),
-``final`` (final-demand entries) and ``market`` ((region, product) price markets).
+``final`` (final-demand entries; with ``record="summary"``, their sums by supplier market and buyer
+region) and ``market`` ((region, product) price markets).
 """
 
 from __future__ import annotations
@@ -62,7 +63,12 @@ def to_dataset(
         "product": ("node", products[rec.node_product]),
         "firm": ("node", np.asarray(firm, dtype=str)),
         "final": ("final", np.arange(len(rec.final_node), dtype=np.int64)),
-        "final_supplier": ("final", np.asarray(net.node_ids, dtype=str)[rec.final_node]),
+        "final_supplier": (
+            "final",
+            np.asarray(net.node_ids, dtype=str)[rec.final_node]
+            if rec.final_seller is None
+            else np.asarray(node, dtype=str)[rec.final_seller],
+        ),
         "final_region": ("final", regions[rec.final_region]),
         "final_product": ("final", products[net.node_product[rec.final_node]]),
         "market": ("market", np.arange(len(rec.market_region), dtype=np.int64)),
