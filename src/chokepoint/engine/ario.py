@@ -23,9 +23,9 @@ inventory (two (m, S) buffers: BoARIO's Q3 may keep yesterday's); the order fact
 recomputed in the sweep from yesterday's inventory, production and capacity ratios instead of
 being stored. One sweep over the links per day (:func:`sweep_links`) does deliveries,
 inventories, inventory limits and next orders; pairs are in sweep order (by product, then node,
-see :class:`ArioNet`), each thread owning whole products, so a link reads rows of the few
-suppliers of one product, which stay in cache, and each supplier's orders are summed by one
-thread in a fixed order: results do not depend on the number of threads or on the batch.
+see :class:`ArioNet`) and split into work items of whole products, so a link reads rows of the
+few suppliers of one product, which stay in cache, and each supplier's orders are summed within
+one work item in a fixed order: results do not depend on the number of threads or on the batch.
 """
 
 from __future__ import annotations
@@ -223,17 +223,19 @@ def recovery_curve(kind: Recovery, elapsed: FloatArray, tau: float) -> FloatArra
 
 # --------------------------------------------------------------------------------------------
 # The sweep over the links (numba). Pairs are in sweep order (ArioNet): by product, then node;
-# `groups` splits the products into one run per thread, `seg[i, b]` is the first pair of product
-# i in node block b. A link's supplier makes the pair's product, so a thread owns the suppliers
-# of its products: it adds their orders alone (no reduction, and the same sums for any number of
-# threads), while the rows it reads per link (the 2-3 dozen suppliers of one product) and per
-# pair (the nodes of one block) stay in cache. Only per-node limits are kept per thread.
+# `groups` splits the products into work items (runs of products, taken by the threads as they
+# come), `seg[i, b]` is the first pair of product i in node block b. A link's supplier makes the
+# pair's product, so a work item owns the suppliers of its products: it adds their orders alone
+# (no reduction, and the same sums for any number of threads), while the rows it reads per link
+# (the suppliers of one product) and per pair (the nodes of one block) stay in cache. Only the
+# per-node inventory limits are kept per work item, then reduced with min (exact in any order).
 # --------------------------------------------------------------------------------------------
 
 SEED, GAP, USE = 0, 1, 2
 """How an order factor g_k is found from a state (``mode`` per scenario): SEED g_k = 1 (0 for a
 pair without suppliers; the baseline orders), GAP g_k = (a_k x + max(G_k − I_k, 0) / τ_INV) / W_k,
-USE g_k = a_k x / W_k (Q3: every stock of the scenario is at its goal)."""
+USE g_k = a_k x / W_k (Q3: every stock of the scenario is at its goal), where
+W_k = Σ_{e→k} w_e ρ_{u(e)}."""
 
 PARALLEL_LINKS = 200_000
 """From this many links on, the sweeps run on all cores (below, thread start-up dominates)."""
