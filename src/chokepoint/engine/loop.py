@@ -345,13 +345,13 @@ def run_chunk(
 class _Blocks:
     """Contiguous blocks of nodes and of pairs with about equal work, run on a few threads.
 
-    The number of blocks depends on the network only (about one per million links, at most
-    :data:`MAX_BLOCKS`), so results do not depend on the number of threads; the compiled passes
-    release the GIL, so the blocks of a pass run side by side.
+    The number of blocks depends on the network only (:func:`block_count`), so results do not
+    depend on the number of threads; the compiled passes release the GIL, so the blocks of a pass
+    run side by side.
     """
 
     def __init__(self, net: EngineNet, threads: int) -> None:
-        count = int(min(MAX_BLOCKS, max(1, net.n_links // 1_000_000)))
+        count = block_count(net.n_links)
         node_work = np.bincount(net.slot_src, minlength=net.n) + 2 * np.diff(net.pair_ptr) + 1
         pair_work = np.diff(net.link_ptr) + np.diff(net.ring_ptr)
         # node blocks end on bin boundaries: each bin's order sums are made once
@@ -389,6 +389,11 @@ class _Blocks:
 
 
 MAX_BLOCKS = 16
+
+
+def block_count(n_links: int) -> int:
+    """Blocks a day's passes are cut into: one per 250,000 links, 1 to :data:`MAX_BLOCKS`."""
+    return int(min(MAX_BLOCKS, max(1, n_links // 250_000)))
 
 
 def _split(work: npt.NDArray[np.integer], count: int) -> IntArray:

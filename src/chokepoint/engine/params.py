@@ -74,7 +74,7 @@ class EngineParams:
         Largest number of scenarios simulated at once; bigger batches run in chunks of this size so
         that the per-link state (S × E sourcing shares and orders) fits in memory. 0 = all at once.
     threads
-        Threads that run the blocks of a day's passes side by side (networks of a million links or
+        Threads that run the blocks of a day's passes side by side (networks of 500,000 links or
         more are cut into blocks; smaller ones run on the calling thread). 0 = one per CPU core.
         Results do not depend on it.
     """
