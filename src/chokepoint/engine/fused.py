@@ -487,14 +487,20 @@ def _fill_ring(
     ring_ptr: IntArray,
     ring: FloatArray,
 ) -> None:
-    """The baseline pipeline: slot d of pair k holds Σ_{e→k, L_e > d} f_e (arrives on day d)."""
+    """The baseline pipeline: slot d of pair k holds Σ_{e→k, L_e > d} f_e (arrives on day d).
+
+    A pair's links are sorted by lead time, so the slots fill from the last day down, adding each
+    link's flow once its lead time passes d.
+    """
     m = link_ptr.shape[0] - 1
-    size = ring.shape[1]
     for k in range(m):
-        for e in range(link_ptr[k], link_ptr[k + 1]):
-            for d in range(link_lead[e]):
-                for s in range(size):
-                    ring[ring_ptr[k] + d, s] += link_flow[e]
+        e = link_ptr[k + 1] - 1
+        total = 0.0
+        for d in range(ring_ptr[k + 1] - ring_ptr[k] - 1, -1, -1):
+            while e >= link_ptr[k] and link_lead[e] > d:
+                total += link_flow[e]
+                e -= 1
+            ring[ring_ptr[k] + d, :] = total
 
 
 def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray, sign: float) -> None:
