@@ -223,9 +223,9 @@ def recovery_curve(kind: Recovery, elapsed: FloatArray, tau: float) -> FloatArra
 
 # --------------------------------------------------------------------------------------------
 # The sweep over the links (numba). Pairs are in sweep order (ArioNet): by product, then node;
-# `groups` splits the products into work items (runs of products, taken by the threads as they
-# come), `seg[i, b]` is the first pair of product i in node block b. A link's supplier makes the
-# pair's product, so a work item owns the suppliers of its products: it adds their orders alone
+# `groups` splits the products into work items (runs of products, one per thread), `seg[i, b]`
+# is the first pair of product i in node block b. A link's supplier makes the pair's product, so
+# a work item owns the suppliers of its products: it adds their orders alone
 # (no reduction, and the same sums for any number of threads), while the rows it reads per link
 # (the suppliers of one product) and per pair (the nodes of one block) stay in cache. Only the
 # per-node inventory limits are kept per work item, then reduced with min (exact in any order).
@@ -238,17 +238,18 @@ USE g_k = a_k x / W_k (Q3: every stock of the scenario is at its goal), where
 W_k = Σ_{e→k} w_e ρ_{u(e)}."""
 
 PARALLEL_LINKS = 200_000
-"""From this many links on, the sweeps run on all cores (below, thread start-up dominates)."""
-
-GROUPS_PER_THREAD = 2
-"""Work items (groups of products) per thread in the parallel sweeps."""
+"""From this many links on, the sweeps split their work over all cores (below: one work item, as
+thread start-up would dominate)."""
 
 BLOCK_VALUES = 16_384
 """Node block of the sweep: nodes x scenarios per block, so the node rows read per pair stay in
 the core's cache (16k values = 128 kB per node array)."""
 
 
-def _sweep_py(
+# Parallel kernels only: numba's cache keys a compiled function by its bytecode and signature,
+# not by `parallel`, so a serial and a parallel build of one function would load each other.
+@numba.njit(parallel=True, cache=True)
+def _sweep(
     groups: IntArray,
     seg: IntArray,
     indptr: npt.NDArray[np.int32],
@@ -384,11 +385,8 @@ def _sweep_py(
     return pulled, limit[0], moved[0], far[0]
 
 
-_sweep = numba.njit(cache=True)(_sweep_py)
-_sweep_par = numba.njit(parallel=True, cache=True)(_sweep_py)
-
-
-def _orders_py(
+@numba.njit(parallel=True, cache=True)
+def _orders(
     groups: IntArray,
     seg: IntArray,
     indptr: npt.NDArray[np.int32],
@@ -432,10 +430,6 @@ def _orders_py(
                     for e in range(lo, hi):
                         for t, s in enumerate(chosen):
                             pulled[src[e], s] += w[e] * g[t]
-
-
-_orders = numba.njit(cache=True)(_orders_py)
-_orders_par = numba.njit(parallel=True, cache=True)(_orders_py)
 
 
 @numba.njit(cache=True)
@@ -557,14 +551,12 @@ def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
 
 @dataclass(frozen=True, eq=False)
 class SweepPlan:
-    """How the link sweeps split their work for S scenarios: product runs per thread, node blocks."""
+    """How the link sweeps split their work for S scenarios: work items of products, node blocks."""
 
     groups: IntArray
-    """Products groups[c]:groups[c+1] are work item c (balanced by links; threads take items as
-    they come, so a busy core delays the day less) [items + 1]."""
+    """Products groups[c]:groups[c+1] are work item c, one per thread (balanced by links) [items + 1]."""
     seg: IntArray
     """Pairs of product i in node block b: seg[i, b]:seg[i, b+1] [products, blocks + 1]."""
-    parallel: bool
 
 
 def sweep_plan(
@@ -579,15 +571,14 @@ def sweep_plan(
     links = np.diff(an.by_pair.indptr).astype(np.float64)
     if threads is None:
         threads = numba.get_num_threads() if an.by_pair.nnz >= PARALLEL_LINKS else 1
-    parts = threads * GROUPS_PER_THREAD if threads > 1 else 1
     cum = np.cumsum(np.bincount(an.pair_product, links, minlength=n_products))
-    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, parts) / parts) + 1 if n_products else []
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, threads) / threads) + 1 if n_products else []
     groups = np.concatenate([[0], np.minimum(cuts, n_products), [n_products]]).astype(np.int64)
     block = block or max(1, BLOCK_VALUES // size)
     bounds = np.append(np.arange(0, n, block), n)
     key = an.pair_product * n + an.pair_node
     seg = np.searchsorted(key, np.arange(n_products)[:, None] * n + bounds[None, :])
-    return SweepPlan(groups, seg.astype(np.int64), threads > 1)
+    return SweepPlan(groups, seg.astype(np.int64))
 
 
 def sweep_links(
@@ -618,13 +609,11 @@ def sweep_links(
     pulled (n, S); limit min_k I_k / (ψ s_k a_k) per node (n, S); per scenario whether some
     delivery differs from use and some stock from its goal beyond np.allclose's tolerance (Q3).
     """
-    kernel = _sweep_par if plan.parallel else _sweep
-    with numba.parallel_chunksize(1):
-        return kernel(  # type: ignore[no-any-return]
-            plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
-            an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.seed, an.restoration,
-            mode, stock, stock_out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next,
-        )  # fmt: skip
+    return _sweep(  # type: ignore[no-any-return]
+        plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
+        an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.seed, an.restoration,
+        mode, stock, stock_out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next,
+    )  # fmt: skip
 
 
 def supplier_orders(
@@ -642,14 +631,12 @@ def supplier_orders(
 
     Same sums, in the same order, as :func:`sweep_links`.  (m, S), (n, S) -> ``pulled`` (n, S).
     """
-    kernel = _orders_par if plan.parallel else _orders
     pulled[:, chosen] = 0.0
-    with numba.parallel_chunksize(1):
-        kernel(
-            plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
-            an.pair_node, an.amount, an.goal_coef, an.seed, an.restoration, mode, chosen,
-            stock, x, x_goal, ratio, pulled,
-        )  # fmt: skip
+    _orders(
+        plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
+        an.pair_node, an.amount, an.goal_coef, an.seed, an.restoration, mode, chosen,
+        stock, x, x_goal, ratio, pulled,
+    )  # fmt: skip
 
 
 def inventory_limit(
