@@ -3,6 +3,7 @@ resume after an interruption, bad specs."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,13 @@ import pytest
 import chokepoint as cp
 from chokepoint.errors import InputError
 from chokepoint.sweep.design import sample
-from chokepoint.sweep.runner import read_members, read_parameters, run_batch, run_sweep
+from chokepoint.sweep.runner import (
+    SINGLE_THREAD_ENV,
+    read_members,
+    read_parameters,
+    run_batch,
+    run_sweep,
+)
 from chokepoint.sweep.spec import read_sweep
 from chokepoint.sweep.summary import quantiles, sensitivity
 
@@ -40,7 +47,11 @@ def test_in_process_equals_dask_and_member_alone(
     net: cp.CompiledNetwork, local: Path, tmp_path: Path
 ) -> None:
     spec, base = read_sweep(SPEC)
+    before = {key: os.environ.get(key) for key in SINGLE_THREAD_ENV}
     dask = run_sweep(net, spec, base, tmp_path / "dask", workers=2)
+    # the workers' single-thread settings do not leak into this process (numba refuses a thread
+    # count changed after its threads started)
+    assert {key: os.environ.get(key) for key in SINGLE_THREAD_ENV} == before
     a, b = _sorted(read_members(local)), _sorted(read_members(dask.out))
     pd.testing.assert_frame_equal(a, b)
     # member 7 alone, in a batch of one, gives the same numbers

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -145,20 +146,36 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         return
     import dask
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": SINGLE_THREAD_ENV}):
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+    # The nanny writes its pre-spawn environment into this process's os.environ before it spawns a
+    # worker; put ours back, or a later numba compile here fails on the changed thread count.
+    saved = {key: os.environ.get(key) for key in SINGLE_THREAD_ENV}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": SINGLE_THREAD_ENV}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+    finally:
+        _restore_environ(saved)
     client = Client(cluster)
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+        _restore_environ(saved)
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    """Set (or remove) each variable of ``saved`` back to its saved value."""
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def run_sweep(
