@@ -104,7 +104,8 @@ class EngineNet:
 
 
 BIN_SIZE = 8192
-"""Suppliers per bin: the bin's order sums, (R, 2, S) values, stay in the core's L2 cache."""
+"""Suppliers per bin (at most): the bin's order sums, (R, 2, S) values, stay in the core's L2
+cache."""
 
 
 def _ptr(keys: IntArray, size: int) -> IntArray:
@@ -150,7 +151,8 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     share = share[order]
     link_export = net.node_region[link_src] != net.node_region[link_dst]
     ring_len = np.maximum(max_lead_pair, 1)
-    link_bin = link_src // BIN_SIZE
+    bin_size = max(1, min(BIN_SIZE, n))  # a small network is one bin of its own size
+    link_bin = link_src // bin_size
     slot_link = np.argsort(link_bin, kind="stable").astype(np.int64)
     link_slot = np.empty_like(slot_link)
     link_slot[slot_link] = np.arange(len(slot_link), dtype=np.int64)
@@ -214,8 +216,8 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
         link_alt_days=link_alt_days.astype(np.int32),
         link_position=link_position,
         ring_ptr=np.concatenate([[0], np.cumsum(ring_len)]).astype(np.int64),
-        bin_size=BIN_SIZE,
-        bin_ptr=_ptr(link_bin[slot_link], -(-n // BIN_SIZE)),
+        bin_size=bin_size,
+        bin_ptr=_ptr(link_bin[slot_link], -(-n // bin_size)),
         link_slot=link_slot.astype(index_type),
         slot_src=link_src[slot_link].astype(index_type),
         slot_export=link_export[slot_link],
