@@ -56,17 +56,19 @@ def _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_
         g = np.divide(gap, weight, out=np.zeros_like(gap), where=weight != 0)
         return np.where(modes == SEED, an.seed[:, None], g)
 
-    deliveries = factor(mode, stock, x_prev, x_goal_prev, ratio) * (w @ v)
+    g_prev = factor(mode, stock, x_prev, x_goal_prev, ratio)
+    deliveries = g_prev * (w @ v)
     use = a * x[j]
     new = np.maximum(stock + deliveries - use, 0.0)
     goal = gc * x_goal[j]
-    pulled = w.T @ factor(np.full_like(mode, GAP), new, x, x_goal, ratio_next)
+    g = factor(np.full_like(mode, GAP), new, x, x_goal, ratio_next)
+    pulled = w.T @ g
     limit = np.full(x.shape, np.inf)
     binds = an.inv_requirement > 0
     np.minimum.at(limit, j[binds], new[binds] * an.inv_requirement[binds, None])
     moved = (np.abs(deliveries - use) > 1e-8 + 1e-5 * np.abs(use)).any(axis=0)
     far = (np.abs(new - goal) > 1e-8 + 1e-5 * np.abs(goal)).any(axis=0)
-    return new, pulled, limit, moved, far
+    return g_prev, (g, new, pulled, limit, moved, far)
 
 
 @pytest.mark.parametrize(("threads", "block"), [(1, None), (3, 2)])
@@ -83,20 +85,29 @@ def test_link_sweep_equals_sparse_products(net, threads: int, block: int | None)
     mode = np.array([SEED, GAP, USE, GAP], dtype=np.int8)
     plan = sweep_plan(an, size, threads=threads, block=block)
     out = np.empty_like(stock)
-    got = sweep_links(
-        an, plan, mode, stock, out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next
+    g_prev, want = _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next)
+    # The order factors from the state, as the loop seeds them: the same bits as the reference's
+    # up to rounding.
+    g = np.full_like(stock, -1.0)
+    supplier_orders(
+        an, plan, mode, np.arange(size), stock, x_prev, x_goal_prev, ratio, np.empty((n, size)), g
     )
-    want = _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next)
-    for g, wnt in zip((out, *got), want, strict=True):
-        np.testing.assert_allclose(g, wnt, rtol=1e-12)
-    # The orders alone, for some scenarios: the same sums as the sweep's, bit for bit.
+    np.testing.assert_allclose(g, g_prev, rtol=1e-12)
+    got = sweep_links(an, plan, g, stock, out, x, x_goal, v, ratio_next)
+    for have, wnt in zip((g, out, *got), want, strict=True):
+        np.testing.assert_allclose(have, wnt, rtol=1e-12)
+    # The orders alone, for some scenarios: the same sums and factors as the sweep's, bit for bit.
     pulled = np.full((n, size), -1.0)
+    g_alone = np.full_like(stock, -1.0)
     chosen = np.array([0, 2])
     supplier_orders(
-        an, plan, np.full(size, GAP, dtype=np.int8), chosen, out, x, x_goal, ratio_next, pulled
-    )
+        an, plan, np.full(size, GAP, dtype=np.int8), chosen, out, x, x_goal, ratio_next, pulled,
+        g_alone,
+    )  # fmt: skip
     np.testing.assert_array_equal(pulled[:, chosen], got[0][:, chosen])
+    np.testing.assert_array_equal(g_alone[:, chosen], g[:, chosen])
     assert (pulled[:, [1, 3]] == -1.0).all()
+    assert (g_alone[:, [1, 3]] == -1.0).all()
     limit = np.zeros((n, size))
     far = np.zeros(size, dtype=bool)
     inventory_limit(an, chosen, out, x_goal, limit, far)
@@ -111,12 +122,12 @@ def test_link_sweep_sums_do_not_depend_on_threads(net) -> None:  # type: ignore[
     stock = rng.uniform(0, 10, (len(an.amount), size))
     x = an.x0[:, None] * rng.uniform(0.7, 1.0, (n, size))
     rho = rng.uniform(0.5, 1.2, (n, size))
-    mode = np.full(size, GAP, dtype=np.int8)
     results = []
     for threads, block in ((1, None), (2, 1), (3, 4)):
         out = np.empty_like(stock)
+        g = np.full_like(stock, 0.9)
         plan = sweep_plan(an, size, threads=threads, block=block)
-        results.append((out, *sweep_links(an, plan, mode, stock, out, x, x, x, x, rho, rho, rho)))
+        results.append((out, g, *sweep_links(an, plan, g, stock, out, x, x, rho, rho)))
     for other in results[1:]:
         for a, b in zip(results[0], other, strict=True):
             np.testing.assert_array_equal(a, b)

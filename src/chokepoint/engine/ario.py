@@ -18,11 +18,10 @@ EXIOBASE-sized table (8 M links) run in a fraction of BoARIO's memory.
 
 Layout: inside the loop, state arrays put the scenario axis *last* — (n, S) per node, (m, S) per
 input pair — so that a sweep over links reads each supplier's S values contiguously; the
-returned Dataset has the usual ``member, day, node`` order. The only pair-level state is the
-inventory (two (m, S) buffers: BoARIO's Q3 may keep yesterday's); the order factor g_k is
-recomputed in the sweep from yesterday's inventory, production and capacity ratios instead of
-being stored. One sweep over the links per day (:func:`sweep_links`) does deliveries,
-inventories, inventory limits and next orders; pairs are in sweep order (by product, then node,
+returned Dataset has the usual ``member, day, node`` order. The pair-level state is the order
+factor g_k (one (m, S) array, which the sweep reads and overwrites) and the inventory (two (m, S)
+buffers: BoARIO's Q3 may keep yesterday's). One sweep over the links per day
+(:func:`sweep_links`) does deliveries, inventories, inventory limits and next orders; pairs are in sweep order (by product, then node,
 see :class:`ArioNet`) and split into work items of whole products, so a link reads rows of the
 few suppliers of one product, which stay in cache, and each supplier's orders are summed within
 one work item in a fixed order: results do not depend on the number of threads or on the batch.
@@ -259,17 +258,13 @@ def _sweep(
     amount: FloatArray,
     goal_coef: FloatArray,
     inv_requirement: FloatArray,
-    seed: FloatArray,
     restoration: float,
-    mode: npt.NDArray[np.int8],
+    g: FloatArray,
     stock: FloatArray,
     stock_out: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
-    x_prev: FloatArray,
-    x_goal_prev: FloatArray,
     v: FloatArray,
-    ratio: FloatArray,
     ratio_next: FloatArray,
 ) -> tuple[
     FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]
@@ -283,7 +278,6 @@ def _sweep(
     far = np.zeros((chunks, s_count), dtype=np.bool_)
     for c in numba.prange(chunks):
         deliv = np.empty(s_count)
-        w_prev = np.empty(s_count)
         w_next = np.empty(s_count)
         g_next = np.empty(s_count)
         mv = np.zeros(s_count, dtype=np.bool_)
@@ -294,85 +288,80 @@ def _sweep(
                     j = pair_node[k]
                     lo, hi = indptr[k], indptr[k + 1]
                     if s_count == 1:
+                        # One scenario: the same arithmetic on scalars (no loops of one).
                         d = 0.0
-                        wp = 0.0
                         wn = 0.0
                         for e in range(lo, hi):
                             u = src[e]
                             d += w[e] * v[u, 0]
-                            wp += w[e] * ratio[u, 0]
                             wn += w[e] * ratio_next[u, 0]
-                        deliv[0] = d
-                        w_prev[0] = wp
-                        w_next[0] = wn
-                    else:
-                        deliv[:] = 0.0
-                        w_prev[:] = 0.0
-                        w_next[:] = 0.0
-                        # Four links at a time (the same sums in the same order, a quarter
-                        # of the loads and stores of the accumulators), then one at a time.
-                        e = lo
-                        while e + 3 < hi:
-                            u0, u1, u2, u3 = src[e], src[e + 1], src[e + 2], src[e + 3]
-                            w0, w1, w2, w3 = w[e], w[e + 1], w[e + 2], w[e + 3]
-                            for s in range(s_count):
-                                deliv[s] = (
-                                    deliv[s] + w0 * v[u0, s] + w1 * v[u1, s] + w2 * v[u2, s]
-                                    + w3 * v[u3, s]
-                                )  # fmt: skip
-                                w_prev[s] = (
-                                    w_prev[s] + w0 * ratio[u0, s] + w1 * ratio[u1, s]
-                                    + w2 * ratio[u2, s] + w3 * ratio[u3, s]
-                                )  # fmt: skip
-                                w_next[s] = (
-                                    w_next[s] + w0 * ratio_next[u0, s] + w1 * ratio_next[u1, s]
-                                    + w2 * ratio_next[u2, s] + w3 * ratio_next[u3, s]
-                                )  # fmt: skip
-                            e += 4
-                        while e < hi:
-                            u = src[e]
-                            we = w[e]
-                            for s in range(s_count):
-                                deliv[s] += we * v[u, s]
-                                w_prev[s] += we * ratio[u, s]
-                                w_next[s] += we * ratio_next[u, s]
-                            e += 1
+                        add = g[k, 0] * d
+                        use = amount[k] * x[j, 0]
+                        if abs(add - use) > 1e-8 + 1e-5 * abs(use):
+                            mv[0] = True
+                        st = max(stock[k, 0] + add - use, 0.0)
+                        stock_out[k, 0] = st
+                        goal = goal_coef[k] * x_goal[j, 0]
+                        if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
+                            fr[0] = True
+                        gap = max(goal - st, 0.0) * restoration + use
+                        gk = gap / wn if wn != 0.0 else 0.0
+                        g[k, 0] = gk
+                        req = inv_requirement[k]
+                        if req > 0.0:
+                            limit[c, j, 0] = min(limit[c, j, 0], st * req)
+                        for e in range(lo, hi):
+                            pulled[src[e], 0] += w[e] * gk
+                        continue
+                    deliv[:] = 0.0
+                    w_next[:] = 0.0
+                    # Four links at a time (the same sums in the same order, a quarter
+                    # of the loads and stores of the accumulators), then one at a time.
+                    e = lo
+                    while e + 3 < hi:
+                        u0, u1, u2, u3 = src[e], src[e + 1], src[e + 2], src[e + 3]
+                        w0, w1, w2, w3 = w[e], w[e + 1], w[e + 2], w[e + 3]
+                        for s in range(s_count):
+                            deliv[s] = (
+                                deliv[s] + w0 * v[u0, s] + w1 * v[u1, s] + w2 * v[u2, s]
+                                + w3 * v[u3, s]
+                            )  # fmt: skip
+                            w_next[s] = (
+                                w_next[s] + w0 * ratio_next[u0, s] + w1 * ratio_next[u1, s]
+                                + w2 * ratio_next[u2, s] + w3 * ratio_next[u3, s]
+                            )  # fmt: skip
+                        e += 4
+                    while e < hi:
+                        u = src[e]
+                        we = w[e]
+                        for s in range(s_count):
+                            deliv[s] += we * v[u, s]
+                            w_next[s] += we * ratio_next[u, s]
+                        e += 1
                     a = amount[k]
                     gc = goal_coef[k]
-                    sd = seed[k]
                     # Branch-free over the scenarios (so that it vectorises).
                     for s in range(s_count):
-                        # yesterday's order factor, from yesterday's state (stock is its result)
-                        st = stock[k, s]
-                        md = mode[s]
-                        use = a * x_prev[j, s]
-                        gap = max(gc * x_goal_prev[j, s] - st, 0.0) * restoration + use
-                        gap = gap if md == GAP else use
-                        g = gap / w_prev[s] if w_prev[s] != 0.0 else 0.0
-                        g = sd if md == SEED else g
-                        add = g * deliv[s]
+                        add = g[k, s] * deliv[s]  # yesterday's order factor, stored
                         use = a * x[j, s]
                         mv[s] |= abs(add - use) > 1e-8 + 1e-5 * abs(use)
-                        st = max(st + add - use, 0.0)
+                        st = max(stock[k, s] + add - use, 0.0)
                         stock_out[k, s] = st
                         goal = gc * x_goal[j, s]
                         fr[s] |= abs(st - goal) > 1e-8 + 1e-5 * abs(goal)
                         gap = max(goal - st, 0.0) * restoration + use
-                        g_next[s] = gap / w_next[s] if w_next[s] != 0.0 else 0.0
+                        gn = gap / w_next[s] if w_next[s] != 0.0 else 0.0
+                        g_next[s] = gn
+                        g[k, s] = gn
                     req = inv_requirement[k]
                     if req > 0.0:
                         for s in range(s_count):
                             limit[c, j, s] = min(limit[c, j, s], stock_out[k, s] * req)
-                    if s_count == 1:
-                        gk = g_next[0]
-                        for e in range(lo, hi):
-                            pulled[src[e], 0] += w[e] * gk
-                    else:
-                        for e in range(lo, hi):
-                            u = src[e]
-                            we = w[e]
-                            for s in range(s_count):
-                                pulled[u, s] += we * g_next[s]
+                    for e in range(lo, hi):
+                        u = src[e]
+                        we = w[e]
+                        for s in range(s_count):
+                            pulled[u, s] += we * g_next[s]
         moved[c] = mv
         far[c] = fr
     for c in range(1, chunks):
@@ -404,6 +393,7 @@ def _orders(
     x_goal: FloatArray,
     ratio: FloatArray,
     pulled: FloatArray,
+    g_out: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     chunks = len(groups) - 1
     for c in numba.prange(chunks):
@@ -427,6 +417,7 @@ def _orders(
                                 goal = goal_coef[k] * x_goal[j, s]
                                 use = max(goal - stock[k, s], 0.0) * restoration + use
                             g[t] = use / weight[t] if weight[t] != 0.0 else 0.0
+                        g_out[k, s] = g[t]
                     for e in range(lo, hi):
                         for t, s in enumerate(chosen):
                             pulled[src[e], s] += w[e] * g[t]
@@ -584,25 +575,22 @@ def sweep_plan(
 def sweep_links(
     an: ArioNet,
     plan: SweepPlan,
-    mode: npt.NDArray[np.int8],
+    g: FloatArray,
     stock: FloatArray,
     stock_out: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
-    x_prev: FloatArray,
-    x_goal_prev: FloatArray,
     v: FloatArray,
-    ratio: FloatArray,
     ratio_next: FloatArray,
 ) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
     """One day's deliveries, inventories, next orders and inventory limits in one sweep over the links.
 
-    Per pair k of node j: yesterday's order factor g_k from yesterday's state (``mode``, stock I_k,
-    x, x^goal = min(D, x^cap) and ρ of yesterday: ``x_prev``, ``x_goal_prev``, ``ratio``);
-    deliveries g_k Σ_{e→k} w_e v_{u(e)} with v = ρ φ; I_k ← max(I_k + deliveries − a_k x_j, 0)
-    into ``stock_out``; the next g_k with today's x, x^goal and ``ratio_next``, pushed to the
-    suppliers: pulled_u = Σ_{e out of u} w_e g_{k(e)} (× ρ_u gives their orders).
-    Shapes: (m, S) stocks, (n, S) node rows, (S,) mode.
+    Per pair k of node j: deliveries g_k Σ_{e→k} w_e v_{u(e)} with yesterday's order factor g_k
+    (``g``) and v = ρ φ; I_k ← max(I_k + deliveries − a_k x_j, 0) into ``stock_out``; the next
+    g_k = (a_k x_j + max(s_k a_k x^goal_j − I_k, 0) / τ_INV) / Σ_{e→k} w_e ρ'_{u(e)} with today's x,
+    x^goal = min(D, x^cap) and ρ' = ``ratio_next``, written into ``g`` and pushed to the
+    suppliers: pulled_u = Σ_{e out of u} w_e g_{k(e)} (× ρ'_u gives their orders).
+    Shapes: (m, S) order factors and stocks, (n, S) node rows.
 
     Returns
     -------
@@ -611,8 +599,8 @@ def sweep_links(
     """
     return _sweep(  # type: ignore[no-any-return]
         plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
-        an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.seed, an.restoration,
-        mode, stock, stock_out, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next,
+        an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.restoration,
+        g, stock, stock_out, x, x_goal, v, ratio_next,
     )  # fmt: skip
 
 
@@ -626,16 +614,18 @@ def supplier_orders(
     x_goal: FloatArray,
     ratio: FloatArray,
     pulled: FloatArray,
+    g: FloatArray,
 ) -> None:
-    """pulled_u = Σ_{e out of u} w_e g_{k(e)} for the ``chosen`` scenarios (columns), g from the state.
+    """Order factors g_k from the state (``mode``) and pulled_u = Σ_{e out of u} w_e g_{k(e)}, for the ``chosen`` scenarios (columns).
 
-    Same sums, in the same order, as :func:`sweep_links`.  (m, S), (n, S) -> ``pulled`` (n, S).
+    Same sums, in the same order, as :func:`sweep_links`.  (m, S), (n, S) -> ``pulled`` (n, S)
+    and ``g`` (m, S), written in the chosen columns only.
     """
     pulled[:, chosen] = 0.0
     _orders(
         plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
         an.pair_node, an.amount, an.goal_coef, an.seed, an.restoration, mode, chosen,
-        stock, x, x_goal, ratio, pulled,
+        stock, x, x_goal, ratio, pulled, g,
     )  # fmt: skip
 
 
@@ -852,10 +842,11 @@ def simulate_ario(
     out_fd = np.empty((size, horizon, n))
     out_reb = np.empty((size, horizon, n))
 
-    # How yesterday's order factors follow from yesterday's state (SEED: the baseline).
+    # The order factors g_k (SEED: the baseline), then kept by the sweep.
     mode = np.full(size, SEED, dtype=np.int8)
     pulled = np.empty((n, size))
-    supplier_orders(an, plan, mode, everyone, stock, x, x_goal, ratio, pulled)
+    g = np.empty_like(stock)
+    supplier_orders(an, plan, mode, everyone, stock, x, x_goal, ratio, pulled, g)
     orders = ratio * pulled
     limit = np.empty((n, size))
     inventory_limit(an, everyone, stock, x_goal, limit, np.empty(size, dtype=bool))
@@ -876,7 +867,6 @@ def simulate_ario(
         # 3. production
         cap = production_capacity(x0, delta, alpha)
         x_opt = np.fmin(demand, cap)
-        x_prev, x_goal_prev = x, x_goal
         x = np.minimum(x_opt, limit)  # = min(x^opt, min_k I_k / (ψ s_k a_k))
 
         # 4. proportional rationing; 5. inventories and next orders (one sweep over the links)
@@ -888,9 +878,8 @@ def simulate_ario(
             _div(cap, x0[:, None], fill=1.0) if p.order_type == "alt" else np.ones((n, size))
         )
         pulled, limit, moved, far = sweep_links(
-            an, plan, mode, stock, stock_next, x, x_goal, x_prev, x_goal_prev, ratio * phi,
-            ratio, ratio_next,
-        )  # fmt: skip
+            an, plan, g, stock, stock_next, x, x_goal, ratio * phi, ratio_next
+        )
         mode[:] = GAP
         if p.compat:
             # Q3: a scenario whose deliveries equal its use keeps its stocks; one whose stocks
@@ -902,7 +891,7 @@ def simulate_ario(
             mode[~far] = USE
             fixed = np.flatnonzero(~far | ~moved)
             if len(fixed):
-                supplier_orders(an, plan, mode, fixed, stock_next, x, x_goal, ratio_next, pulled)
+                supplier_orders(an, plan, mode, fixed, stock_next, x, x_goal, ratio_next, pulled, g)
         stock, stock_next = stock_next, stock
         ratio = ratio_next
         orders = ratio * pulled
