@@ -84,7 +84,6 @@ def test_link_sweep_equals_sparse_products(net, threads: int, block: int | None)
     v, ratio, ratio_next = (rng.uniform(0.5, 1.2, (n, size)) for _ in range(3))
     mode = np.array([SEED, GAP, USE, GAP], dtype=np.int8)
     plan = sweep_plan(an, size, threads=threads, block=block)
-    out = np.empty_like(stock)
     g_prev, want = _dense_day(an, mode, stock, x, x_goal, x_prev, x_goal_prev, v, ratio, ratio_next)
     # The order factors from the state, as the loop seeds them: the same bits as the reference's
     # up to rounding.
@@ -93,7 +92,13 @@ def test_link_sweep_equals_sparse_products(net, threads: int, block: int | None)
         an, plan, mode, np.arange(size), stock, x_prev, x_goal_prev, ratio, np.empty((n, size)), g
     )
     np.testing.assert_allclose(g, g_prev, rtol=1e-12)
-    got = sweep_links(an, plan, g, stock, out, x, x_goal, v, ratio_next)
+    out = stock.copy()
+    kept = np.full_like(stock, -1.0)
+    got = sweep_links(an, plan, g, out, kept, x, x_goal, v, ratio_next)
+    # Yesterday's stocks, complete for the scenarios that moved nowhere.
+    still = ~want[-2]
+    np.testing.assert_array_equal(kept[:, still], stock[:, still])
+    assert ((kept == -1.0) | (kept == stock)).all()
     for have, wnt in zip((g, out, *got), want, strict=True):
         np.testing.assert_allclose(have, wnt, rtol=1e-12)
     # The orders alone, for some scenarios: the same sums and factors as the sweep's, bit for bit.
@@ -124,10 +129,11 @@ def test_link_sweep_sums_do_not_depend_on_threads(net) -> None:  # type: ignore[
     rho = rng.uniform(0.5, 1.2, (n, size))
     results = []
     for threads, block in ((1, None), (2, 1), (3, 4)):
-        out = np.empty_like(stock)
+        out = stock.copy()
         g = np.full_like(stock, 0.9)
         plan = sweep_plan(an, size, threads=threads, block=block)
-        results.append((out, g, *sweep_links(an, plan, g, stock, out, x, x, rho, rho)))
+        kept = np.empty_like(stock)
+        results.append((out, g, *sweep_links(an, plan, g, out, kept, x, x, rho, rho)))
     for other in results[1:]:
         for a, b in zip(results[0], other, strict=True):
             np.testing.assert_array_equal(a, b)

@@ -17,14 +17,16 @@ never per link: S × m + S × n numbers instead of the engine's S × E, which is
 EXIOBASE-sized table (8 M links) run in a fraction of BoARIO's memory.
 
 Layout: inside the loop, state arrays put the scenario axis *last* — (n, S) per node, (m, S) per
-input pair — so that a sweep over links reads each supplier's S values contiguously; the
-returned Dataset has the usual ``member, day, node`` order. The pair-level state is the order
-factor g_k (one (m, S) array, which the sweep reads and overwrites) and the inventory (two (m, S)
-buffers: BoARIO's Q3 may keep yesterday's). One sweep over the links per day
-(:func:`sweep_links`) does deliveries, inventories, inventory limits and next orders; pairs are in sweep order (by product, then node,
-see :class:`ArioNet`) and split into work items of whole products, so a link reads rows of the
-few suppliers of one product, which stay in cache, and each supplier's orders are summed within
-one work item in a fixed order: results do not depend on the number of threads or on the batch.
+input pair — so that a sweep over links reads each supplier's S values contiguously; the returned
+Dataset has the usual ``member, day, node`` order. The pair-level state is the order factor g_k and
+the inventory (each one (m, S) array, which the sweep reads and overwrites) and a copy of
+yesterday's inventory (BoARIO's Q3 may keep it), written by the sweep only until every scenario has
+moved — in the steady state, rarely after. One sweep over the links per day (:func:`sweep_links`)
+does deliveries, inventories, inventory limits and next orders; pairs are in sweep order (by
+product, then node, see :class:`ArioNet`) and split into work items of whole products, so a link
+reads rows of the few suppliers of one product, which stay in cache, and each supplier's orders are
+summed within one work item in a fixed order: results do not depend on the number of threads or on
+the batch.
 """
 
 from __future__ import annotations
@@ -261,7 +263,7 @@ def _sweep(
     restoration: float,
     g: FloatArray,
     stock: FloatArray,
-    stock_out: FloatArray,
+    kept: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
     v: FloatArray,
@@ -282,6 +284,9 @@ def _sweep(
         g_next = np.empty(s_count)
         mv = np.zeros(s_count, dtype=np.bool_)
         fr = np.zeros(s_count, dtype=np.bool_)
+        # Yesterday's stocks are kept while some scenario has not moved in this work item (Q3
+        # may need them for a scenario that moves nowhere); a scenario that moved needs none.
+        keep = True
         for b in range(seg.shape[1] - 1):
             for i in range(groups[c], groups[c + 1]):
                 for k in range(seg[i, b], seg[i, b + 1]):
@@ -297,10 +302,14 @@ def _sweep(
                             wn += w[e] * ratio_next[u, 0]
                         add = g[k, 0] * d
                         use = amount[k] * x[j, 0]
+                        st = stock[k, 0]
+                        if keep:
+                            kept[k, 0] = st
                         if abs(add - use) > 1e-8 + 1e-5 * abs(use):
                             mv[0] = True
-                        st = max(stock[k, 0] + add - use, 0.0)
-                        stock_out[k, 0] = st
+                            keep = False
+                        st = max(st + add - use, 0.0)
+                        stock[k, 0] = st
                         goal = goal_coef[k] * x_goal[j, 0]
                         if abs(st - goal) > 1e-8 + 1e-5 * abs(goal):
                             fr[0] = True
@@ -340,13 +349,16 @@ def _sweep(
                         e += 1
                     a = amount[k]
                     gc = goal_coef[k]
+                    if keep:
+                        for s in range(s_count):
+                            kept[k, s] = stock[k, s]
                     # Branch-free over the scenarios (so that it vectorises).
                     for s in range(s_count):
                         add = g[k, s] * deliv[s]  # yesterday's order factor, stored
                         use = a * x[j, s]
                         mv[s] |= abs(add - use) > 1e-8 + 1e-5 * abs(use)
                         st = max(stock[k, s] + add - use, 0.0)
-                        stock_out[k, s] = st
+                        stock[k, s] = st
                         goal = gc * x_goal[j, s]
                         fr[s] |= abs(st - goal) > 1e-8 + 1e-5 * abs(goal)
                         gap = max(goal - st, 0.0) * restoration + use
@@ -356,12 +368,14 @@ def _sweep(
                     req = inv_requirement[k]
                     if req > 0.0:
                         for s in range(s_count):
-                            limit[c, j, s] = min(limit[c, j, s], stock_out[k, s] * req)
+                            limit[c, j, s] = min(limit[c, j, s], stock[k, s] * req)
                     for e in range(lo, hi):
                         u = src[e]
                         we = w[e]
                         for s in range(s_count):
                             pulled[u, s] += we * g_next[s]
+                    if keep:
+                        keep = not mv.all()
         moved[c] = mv
         far[c] = fr
     for c in range(1, chunks):
@@ -577,7 +591,7 @@ def sweep_links(
     plan: SweepPlan,
     g: FloatArray,
     stock: FloatArray,
-    stock_out: FloatArray,
+    kept: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
     v: FloatArray,
@@ -586,10 +600,12 @@ def sweep_links(
     """One day's deliveries, inventories, next orders and inventory limits in one sweep over the links.
 
     Per pair k of node j: deliveries g_k Σ_{e→k} w_e v_{u(e)} with yesterday's order factor g_k
-    (``g``) and v = ρ φ; I_k ← max(I_k + deliveries − a_k x_j, 0) into ``stock_out``; the next
+    (``g``) and v = ρ φ; I_k ← max(I_k + deliveries − a_k x_j, 0) in ``stock``; the next
     g_k = (a_k x_j + max(s_k a_k x^goal_j − I_k, 0) / τ_INV) / Σ_{e→k} w_e ρ'_{u(e)} with today's x,
     x^goal = min(D, x^cap) and ρ' = ``ratio_next``, written into ``g`` and pushed to the
-    suppliers: pulled_u = Σ_{e out of u} w_e g_{k(e)} (× ρ'_u gives their orders).
+    suppliers: pulled_u = Σ_{e out of u} w_e g_{k(e)} (× ρ'_u gives their orders). ``kept``
+    receives yesterday's stocks until every scenario of a work item has moved: complete for a
+    scenario that moved nowhere (Q3 restores them), partial otherwise.
     Shapes: (m, S) order factors and stocks, (n, S) node rows.
 
     Returns
@@ -600,7 +616,7 @@ def sweep_links(
     return _sweep(  # type: ignore[no-any-return]
         plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
         an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.restoration,
-        g, stock, stock_out, x, x_goal, v, ratio_next,
+        g, stock, kept, x, x_goal, v, ratio_next,
     )  # fmt: skip
 
 
@@ -827,7 +843,7 @@ def simulate_ario(
     everyone = np.arange(size)
 
     stock = np.repeat((an.days * (an.amount * x0[an.pair_node]))[:, None], size, axis=1)
-    stock_next = np.empty_like(stock)
+    kept = np.empty_like(stock)
     ratio = np.ones((n, size))
     alpha = np.full((n, size), p.alpha_base)
     x = np.repeat(x0[:, None], size, axis=1)
@@ -878,21 +894,20 @@ def simulate_ario(
             _div(cap, x0[:, None], fill=1.0) if p.order_type == "alt" else np.ones((n, size))
         )
         pulled, limit, moved, far = sweep_links(
-            an, plan, g, stock, stock_next, x, x_goal, ratio * phi, ratio_next
+            an, plan, g, stock, kept, x, x_goal, ratio * phi, ratio_next
         )
         mode[:] = GAP
         if p.compat:
             # Q3: a scenario whose deliveries equal its use keeps its stocks; one whose stocks
             # equal their goal orders its use only. Both are rare outside the steady state.
-            kept = np.flatnonzero(~moved)
-            if len(kept):
-                _copy_columns(stock, stock_next, kept)
-                inventory_limit(an, kept, stock_next, x_goal, limit, far)
+            keep = np.flatnonzero(~moved)
+            if len(keep):
+                _copy_columns(kept, stock, keep)
+                inventory_limit(an, keep, stock, x_goal, limit, far)
             mode[~far] = USE
             fixed = np.flatnonzero(~far | ~moved)
             if len(fixed):
-                supplier_orders(an, plan, mode, fixed, stock_next, x, x_goal, ratio_next, pulled, g)
-        stock, stock_next = stock_next, stock
+                supplier_orders(an, plan, mode, fixed, stock, x, x_goal, ratio_next, pulled, g)
         ratio = ratio_next
         orders = ratio * pulled
         if reb_ever:
