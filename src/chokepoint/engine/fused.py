@@ -4,11 +4,14 @@ Every array here puts the scenario axis *last* — (n, S) per node, (m, S) per i
 per link, (slots, S) for the pipeline ring — so each pass reads the network's index arrays once for
 the whole batch and the S values of a node, pair or link side by side. Nodes, pairs and links are
 visited in their stored order (see :mod:`chokepoint.engine.structure`): everything a node or pair
-owns is contiguous, and the only scattered accesses go to per-node arrays (a link's supplier).
+owns is contiguous. The orders per link travel from buyers to suppliers through supplier bins
+(:func:`bin_orders`, then a bin at a time in :func:`node_pass`); the only other scattered access
+is a link reading its supplier's delivery ratio. Every pass takes a range ``lo:hi`` of nodes,
+pairs or links, so the engine can run disjoint blocks of a pass on threads.
 
 :func:`node_pass`
-    DESIGN §5 steps 2–4 and 6–8 at node level: the orders a supplier receives (read from its links
-    in supplier order), input cover per substitution group, production
+    DESIGN §5 steps 2–4 and 6–8 at node level: the orders a supplier receives (summed from its
+    bin), input cover per substitution group, production
     x_n = min(K_n(t), min_g C_g, O_n) and its binding constraint, input use drawn from stocks,
     days of cover after use, the delivery ratio x_n / O_n, final deliveries, expected input use,
     ARIO overproduction, and the market sums behind prices.
@@ -47,8 +50,8 @@ def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile ``fn`` (serial, releases the GIL).
 
     Serial on purpose: numba's default threading layer refuses concurrent parallel launches from
-    several Python threads (a threaded sweep runner or web service), and ``nogil`` already lets such
-    callers run scenarios side by side.
+    several Python threads (a threaded sweep runner or web service); ``nogil`` lets the engine run
+    blocks of a pass on its own threads, and such callers run scenarios side by side.
     """
     return cast(Callable[..., Any], numba.njit(cache=True, nogil=True)(fn))
 
