@@ -409,24 +409,17 @@ def _adapt(
     rr = r_first
     for e in range(e0, e1):
         has_rule = rr < n_rules and rule_link[rr] == e
-        ok = not (has_rule and rule_blocked[rr, s])
+        if _eligible(e, rr, has_rule, k, s, day, rule_blocked, link_alt_days, first_short):
+            w_total += supply[link_src[e], SPARE, s]
         if has_rule:
             rr += 1
-        days = link_alt_days[e]
-        if days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days):
-            ok = False
-        if ok:
-            w_total += supply[link_src[e], SPARE, s]
     if w_total <= 0.0:
         return
     pipe = 0.0
     rr = r_first
     for e in range(e0, e1):
         has_rule = rr < n_rules and rule_link[rr] == e
-        ok = not (has_rule and rule_blocked[rr, s])
-        days = link_alt_days[e]
-        if days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days):
-            ok = False
+        ok = _eligible(e, rr, has_rule, k, s, day, rule_blocked, link_alt_days, first_short)
         u = link_src[e]
         w = supply[u, SPARE, s] if ok else 0.0
         q = share[e, s] * order
@@ -438,6 +431,26 @@ def _adapt(
         share[e, s] += speed * (sigma_star - share[e, s])
         pipe += share[e, s] * link_lead[e]
     pipe_target[k, s] = pair_use[k] * pipe
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _eligible(
+    e: int,
+    rr: int,
+    has_rule: bool,
+    k: int,
+    s: int,
+    day: int,
+    rule_blocked: BoolArray,
+    link_alt_days: IntArray,
+    first_short: IntArray,
+) -> bool:
+    """Whether link e may take orders today: not blocked by a permit rule (row ``rr``) and, for an
+    alternative, qualified (``first_short[k] >= 0`` and ``day >= first_short[k] + days``)."""
+    if has_rule and rule_blocked[rr, s]:
+        return False
+    days = link_alt_days[e]
+    return not (days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days))
 
 
 def _bin_orders(
@@ -506,11 +519,11 @@ def _fill_ring(
             ring[ring_ptr[k] + d, :] = total
 
 
-def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray, sign: float) -> None:
-    """target[rows[i], :] += sign · values[i, :] (repeated rows accumulate)."""
+def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray) -> None:
+    """target[rows[i], :] += values[i, :] (repeated rows accumulate)."""
     for i in range(rows.shape[0]):
         for s in range(values.shape[1]):
-            target[rows[i], s] += sign * values[i, s]
+            target[rows[i], s] += values[i, s]
 
 
 def _summarize(

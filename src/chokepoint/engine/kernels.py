@@ -11,8 +11,6 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.floating]
-IntArray = npt.NDArray[np.integer]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def _div(num: FloatArray, den: FloatArray, fill: float = 0.0) -> FloatArray:

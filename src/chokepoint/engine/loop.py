@@ -82,24 +82,28 @@ class _RuleSet:
 
     def factor(self, kind: RuleKind, day: int) -> tuple[IntArray, FloatArray] | None:
         """Rows and product of the multipliers of ``kind`` on ``day`` ((R,), (R, S)), or None."""
-        act = self.active(kind, day)
-        if not act:
-            return None
-        rows = np.unique(np.concatenate([idx for idx, _ in act]))
-        out = np.ones((len(rows), self.size), dtype=self.dtype)
-        for idx, v in act:
-            out[np.searchsorted(rows, idx)] *= v[None, :].astype(self.dtype)
-        return rows, out
+        return self._combine(kind, day, additive=False)
 
     def added(self, kind: RuleKind, day: int) -> tuple[IntArray, FloatArray] | None:
         """Rows and sum of the additive values of ``kind`` on ``day`` ((R,), (R, S)), or None."""
+        return self._combine(kind, day, additive=True)
+
+    def _combine(
+        self, kind: RuleKind, day: int, *, additive: bool
+    ) -> tuple[IntArray, FloatArray] | None:
+        """The active rules of ``kind`` on the union of their rows: summed (an id named twice in a
+        rule counts twice) or multiplied (once per rule), from 0 or 1."""
         act = self.active(kind, day)
         if not act:
             return None
         rows = np.unique(np.concatenate([idx for idx, _ in act]))
-        out = np.zeros((len(rows), self.size), dtype=self.dtype)
+        out = (np.zeros if additive else np.ones)((len(rows), self.size), dtype=self.dtype)
         for idx, v in act:
-            np.add.at(out, np.searchsorted(rows, idx), v[None, :].astype(self.dtype))
+            at, value = np.searchsorted(rows, idx), v[None, :].astype(self.dtype)
+            if additive:
+                np.add.at(out, at, value)
+            else:
+                out[at] *= value
         return rows, out
 
     def dense_factor(self, kind: RuleKind, day: int, width: int) -> FloatArray | None:
@@ -207,10 +211,10 @@ def run_chunk(
             else:
                 permit, blocked, wanted = table
                 rule_links, held = rs.links, restricted
-                held.fill(0.0)
+                held[rs.link_src] = 0.0  # the only rows a rule ever writes
                 delta = wanted - wanted * permit
-                F.scatter_rows(held[:, 0], rs.link_src, delta, 1.0)
-                F.scatter_rows(held[:, 1], rs.link_src[rs.link_export], delta[rs.link_export], 1.0)
+                F.scatter_rows(held[:, 0], rs.link_src, delta)
+                F.scatter_rows(held[:, 1], rs.link_src[rs.link_export], delta[rs.link_export])
             final = base_final
             fd_factor = rs.factor("final_demand_factor", day)
             if fd_factor is not None:
@@ -358,7 +362,7 @@ class _Blocks:
         self.nodes = np.minimum(_split(node_work, count) // net.bin_size * net.bin_size, net.n)
         self.nodes[-1] = net.n
         self.pairs = _split(pair_work, count)
-        self.links = _split(np.ones(net.n_links, dtype=np.int64), count)
+        self.links = np.linspace(0, net.n_links, count + 1).round().astype(np.int64)
         self.count = count
         workers = min(count, threads or os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(workers) if workers > 1 else None

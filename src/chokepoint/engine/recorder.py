@@ -234,7 +234,7 @@ class Recorder:
         for name, v in (("final_delivered", final_delivered), ("final_demand", final_demand)):
             if self._summary:
                 by_group = np.zeros((len(self._final_node), v.shape[1]))
-                F.scatter_rows(by_group, self._final_pos, v, 1.0)
+                F.scatter_rows(by_group, self._final_pos, v)
                 v = by_group
             self.final[name][:, day, :] = v.T
         self.market["market_price"][:, day, :] = market_price.T
