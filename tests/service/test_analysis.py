@@ -78,6 +78,11 @@ def test_leverage_matrix(client: TestClient) -> None:
     bad = client.get("/api/analysis/toy/leverage", params={"regions": "NORTH,MARS"})
     assert bad.status_code == 422
     assert client.get("/api/analysis/toy/leverage", params={"regions": "NORTH"}).status_code == 422
+    long = client.get(
+        "/api/analysis/toy/leverage", params={"regions": "NORTH,EAST", "horizon_days": 900}
+    )
+    assert long.status_code == 422
+    assert "expected horizon_days <= 730 (server limit), got 900" in long.text
 
 
 def test_simulations_in_requests_are_capped(make_client: Any, monkeypatch: Any) -> None:

@@ -29,12 +29,7 @@ async def chokepoints(
     top: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> Table:
     """Rank stages by the output value lost when each stops (simulated as one batch)."""
-    if horizon_days > settings.max_horizon_days:
-        raise ServiceError(
-            422,
-            "invalid_input",
-            f"expected horizon_days <= {settings.max_horizon_days} (server limit), got {horizon_days}",
-        )
+    _check_horizon(horizon_days, settings.max_horizon_days)
     out = await run_in_threadpool(
         backend.chokepoints,
         dataset,
@@ -99,12 +94,7 @@ async def leverage(
     share_threshold: Annotated[float, Query(ge=0.01, le=1.0)] = 0.5,
 ) -> LeverageOut:
     """Damage each region's strongest instrument does to each other region (one engine batch)."""
-    if horizon_days > settings.max_horizon_days:
-        raise ServiceError(
-            422,
-            "invalid_input",
-            f"expected horizon_days <= {settings.max_horizon_days} (server limit), got {horizon_days}",
-        )
+    _check_horizon(horizon_days, settings.max_horizon_days)
     codes = list(dict.fromkeys(regions.split(",")))
     if len(codes) < 2:
         raise ServiceError(422, "invalid_input", "expected at least 2 different regions")
@@ -117,3 +107,13 @@ async def leverage(
         share_threshold=share_threshold,
     )
     return LeverageOut(**out)
+
+
+def _check_horizon(horizon_days: int, limit: int) -> None:
+    """Refuse (422) a horizon beyond the server's limit."""
+    if horizon_days > limit:
+        raise ServiceError(
+            422,
+            "invalid_input",
+            f"expected horizon_days <= {limit} (server limit), got {horizon_days}",
+        )
