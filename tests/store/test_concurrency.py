@@ -4,7 +4,9 @@ The writer process re-imports dataset ``churn`` 15 times; generation g is the to
 every capacity, output, flow and final demand multiplied by g (still balanced, since the network
 is linear). Each import replaces all eight tables and the ``datasets`` row in one transaction.
 The reader process loads ``churn`` in a loop meanwhile: every load must validate (a mix of two
-generations would fail the balance check) and show a single factor g across all tables.
+generations would fail the balance check) and show a single factor g across all tables. The writer
+replaces generation 1 only once the reader has loaded a generation, so the reads overlap the
+writes however slowly the reader starts.
 """
 
 from __future__ import annotations
@@ -31,10 +33,16 @@ WRITER = textwrap.dedent(
 
     toy = load_packaged("toy")
     ready = Path(os.environ["READY_FILE"])
+    seen_first = Path(os.environ["SEEN_FILE"])
     while not ready.exists():  # start writing once the reader is looping
         time.sleep(0.01)
     with open_store() as store:
         for g in range(1, {GENERATIONS} + 1):
+            # from generation 2 on, replace a dataset the reader has already loaded once, so the
+            # reads provably overlap the writes (else a slow first read may see only the last)
+            deadline = time.monotonic() + 60
+            while g == 2 and not seen_first.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
             frames = dict(toy.frames)
             frames["producers"] = toy.producers.assign(
                 capacity=toy.producers["capacity"] * g, output=toy.producers["output"] * g
@@ -78,6 +86,7 @@ READER = textwrap.dedent(
             if factors != {float(g)} or t.counts() != toy.counts():
                 bad.append([g, sorted(factors)])
             seen.append(g)
+            Path(os.environ["SEEN_FILE"]).touch()
             if done:
                 break
             time.sleep(0.02)
@@ -90,6 +99,7 @@ def test_concurrent_read_during_write(_isolated_store: Path) -> None:
     stop = _isolated_store.parent / "stop"
     env = {**os.environ, "CHOKEPOINT_STORE_TIMEOUT": "60", "STOP_FILE": str(stop)}
     env["READY_FILE"] = str(_isolated_store.parent / "ready")
+    env["SEEN_FILE"] = str(_isolated_store.parent / "seen")
     with open_store() as store:  # create the file so both processes start on a migrated store
         assert store.list_datasets().empty
     reader = subprocess.Popen(
