@@ -346,29 +346,38 @@ def _pair_pass(
             gap -= in_transit
             new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
             if speed > 0 and short > threshold:
-                _adapt(
-                    e0,
-                    e1,
-                    r_first,
-                    k,
-                    s,
-                    day,
-                    short,
-                    want,
-                    order,
-                    speed,
-                    rule_link,
-                    rule_permit,
-                    rule_blocked,
-                    link_src,
-                    link_lead,
-                    link_alt_days,
-                    supply,
-                    pair_use,
-                    first_short,
-                    share,
-                    pipe_target,
-                )
+                # adaptation (inline: a helper taking arrays pays reference counts per call)
+                since = first_short[k, s]
+                w_total = 0.0
+                rr = r_first
+                for e in range(e0, e1):
+                    has_rule = rr < n_rules and rule_link[rr] == e
+                    blocked = has_rule and rule_blocked[rr, s]
+                    if _eligible(blocked, link_alt_days[e], since, day):
+                        w_total += supply[link_src[e], SPARE, s]
+                    if has_rule:
+                        rr += 1
+                if w_total > 0.0:
+                    pipe = 0.0
+                    rr = r_first
+                    for e in range(e0, e1):
+                        has_rule = rr < n_rules and rule_link[rr] == e
+                        blocked = has_rule and rule_blocked[rr, s]
+                        u = link_src[e]
+                        w = (
+                            supply[u, SPARE, s]
+                            if _eligible(blocked, link_alt_days[e], since, day)
+                            else 0.0
+                        )
+                        q = share[e, s] * order
+                        if has_rule:
+                            q = q * rule_permit[rr, s]
+                            rr += 1
+                        q = q * supply[u, RATIO, s]
+                        sigma_star = q / want + short * w / w_total
+                        share[e, s] += speed * (sigma_star - share[e, s])
+                        pipe += share[e, s] * link_lead[e]
+                    pipe_target[k, s] = pair_use[k] * pipe
             orders[k, s] = new_order
             total = 0.0
             for e in range(e0, e1):
@@ -379,78 +388,13 @@ def _pair_pass(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _adapt(
-    e0: int,
-    e1: int,
-    r_first: int,
-    k: int,
-    s: int,
-    day: int,
-    short: float,
-    want: float,
-    order: float,
-    speed: float,
-    rule_link: IntArray,
-    rule_permit: FloatArray,
-    rule_blocked: BoolArray,
-    link_src: IntArray,
-    link_lead: IntArray,
-    link_alt_days: IntArray,
-    supply: FloatArray,
-    pair_use: FloatArray,
-    first_short: IntArray,
-    share: FloatArray,
-    pipe_target: FloatArray,
-) -> None:
-    """σ_e ← σ_e + ν (σ*_e − σ_e) over the links e0:e1 of a short pair k, scenario s (see
-    :func:`pair_pass`); Π_k follows."""
-    n_rules = rule_link.shape[0]
-    w_total = 0.0
-    rr = r_first
-    for e in range(e0, e1):
-        has_rule = rr < n_rules and rule_link[rr] == e
-        if _eligible(e, rr, has_rule, k, s, day, rule_blocked, link_alt_days, first_short):
-            w_total += supply[link_src[e], SPARE, s]
-        if has_rule:
-            rr += 1
-    if w_total <= 0.0:
-        return
-    pipe = 0.0
-    rr = r_first
-    for e in range(e0, e1):
-        has_rule = rr < n_rules and rule_link[rr] == e
-        ok = _eligible(e, rr, has_rule, k, s, day, rule_blocked, link_alt_days, first_short)
-        u = link_src[e]
-        w = supply[u, SPARE, s] if ok else 0.0
-        q = share[e, s] * order
-        if has_rule:
-            q = q * rule_permit[rr, s]
-            rr += 1
-        q = q * supply[u, RATIO, s]
-        sigma_star = q / want + short * w / w_total
-        share[e, s] += speed * (sigma_star - share[e, s])
-        pipe += share[e, s] * link_lead[e]
-    pipe_target[k, s] = pair_use[k] * pipe
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _eligible(
-    e: int,
-    rr: int,
-    has_rule: bool,
-    k: int,
-    s: int,
-    day: int,
-    rule_blocked: BoolArray,
-    link_alt_days: IntArray,
-    first_short: IntArray,
-) -> bool:
-    """Whether link e may take orders today: not blocked by a permit rule (row ``rr``) and, for an
-    alternative, qualified (``first_short[k] >= 0`` and ``day >= first_short[k] + days``)."""
-    if has_rule and rule_blocked[rr, s]:
+def _eligible(blocked: bool, alt_days: int, first_short: int, day: int) -> bool:
+    """Whether a link may take orders today: not blocked by a permit rule and, for an alternative
+    (``alt_days`` ≥ 0), qualified: the pair was first short on day ``first_short`` ≥ 0 and
+    ``day`` ≥ ``first_short`` + ``alt_days``. Scalars only: no array reference counting."""
+    if blocked:
         return False
-    days = link_alt_days[e]
-    return not (days >= 0 and (first_short[k, s] < 0 or day < first_short[k, s] + days))
+    return not (alt_days >= 0 and (first_short < 0 or day < first_short + alt_days))
 
 
 def _bin_orders(
