@@ -111,7 +111,6 @@ def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-
         en.pair_use,
         np.zeros(0, np.int64),
         np.ones((0, size)),
-        np.zeros((0, size), dtype=bool),
         day,
         day % np.maximum(np.arange(400), 1),
         supply,
@@ -187,13 +186,22 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
 @FAST
 @given(seed=SEEDS, lo=st.floats(0, 1), hi=st.floats(0, 1))
 def test_loss_is_monotone_in_ban_severity(seed: int, lo: float, hi: float) -> None:
+    """Unmet final demand grows with a ban's severity — with sourcing adaptation off.
+
+    With adaptation on, the network's response is not monotone in general, and the engine does not
+    claim it: a harder ban pushes a pair over the shortfall threshold sooner (it starts switching
+    suppliers earlier), and a banned supplier's idle capacity lets its other buyers switch to it
+    (seen on these random networks: 3 of 41 seeds, by up to 20% of a small loss). Rationing,
+    pipelines, orders, overproduction and prices stay on here.
+    """
     lo, hi = sorted((lo, hi))
     net = random_network(seed, tiers=3)
     rng = np.random.default_rng(seed)
     links = np.unique(rng.integers(0, net.n_links, size=2))
     # severity s: permit 1 - s on the banned links; members ordered by severity
     ban = Rule("permit", links, 0, np.array([[1 - lo], [1 - hi]]), length=H)
-    ds = cp.simulate(net, ScenarioBatch("ban", H, ["lo", "hi"], rules=[ban]))
+    params = cp.EngineParams(adaptation_speed=0.0)
+    ds = cp.simulate(net, ScenarioBatch("ban", H, ["lo", "hi"], rules=[ban]), params)
     unmet = (ds["final_demand"] - ds["final_delivered"]).sum(("day", "final")).values
     assert unmet[1] >= unmet[0] - 1e-6 * (1 + unmet[0])
 

@@ -116,3 +116,21 @@ def test_capacity_shock_and_monthly_exports() -> None:
     assert a[0] == 5.0
     np.testing.assert_allclose(a[1], 5.0 * (1 + 0.25 * 0.5 / 365), rtol=1e-12)
     assert np.all(np.diff(a) > 0)
+
+
+def test_adaptation_weighs_spare_capacity_by_the_permitted_share() -> None:
+    # Half of B's orders to A are permitted (p = 0.5) from day 0; the alternative Z/a qualifies at
+    # once. Day 0: B ordered 10, got 5 (short s = 0.5). A's spare is 100 − 5 = 95, reachable only
+    # at p = 0.5, so w_A = 47.5; Z's spare is 1000 − 10 = 990. With speed 1 the shares become
+    # σ*_A = 5/10 + s w_A / W = 0.5 + 0.5 · 47.5 / 1037.5 and σ*_Z = 0.5 · 990 / 1037.5, and on
+    # day 1 the exports of A and Z to B stand in the ratio σ*_Z / (p σ*_A).
+    net = chain(alt_days=0)
+    params = cp.EngineParams(adaptation_speed=1.0)
+    ds = cp.simulate(net, ScenarioBatch("half", 3, ["m"], rules=[_ban(severity=0.5)]), params)
+    w_a, w_z = 0.5 * 95.0, 990.0
+    sigma_a = 0.5 + 0.5 * w_a / (w_a + w_z)
+    sigma_z = 0.5 * w_z / (w_a + w_z)
+    ex_a = ds["exports"].sel(node="X/a").values[0]
+    ex_z = ds["exports"].sel(node="Z/a").values[0]
+    np.testing.assert_allclose(ex_a[0], 5.0, rtol=1e-12)
+    np.testing.assert_allclose(ex_z[1] / ex_a[1], sigma_z / (0.5 * sigma_a), rtol=1e-9)

@@ -119,6 +119,8 @@ def _node_pass(
     alpha_max: float,
     alpha_tau: float,
     want_binding_input: bool,
+    node_pos: IntArray,
+    final_pos: IntArray,
     cover: FloatArray,
     x_out: FloatArray,
     binding_out: npt.NDArray[np.int8],
@@ -131,6 +133,8 @@ def _node_pass(
     market_got: FloatArray,
     market_sold: FloatArray,
     market_potential: FloatArray,
+    summary: FloatArray,
+    final_sums: FloatArray,
     acc: FloatArray,
 ) -> None:
     """Production and everything that follows from it, node by node (DESIGN §5 steps 3–4, 6–8).
@@ -153,8 +157,14 @@ def _node_pass(
     * market sums: final demand and deliveries (buyers), output and potential min(K, C) (sellers).
 
     ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios).
+
+    Summary records (when ``node_pos`` is not empty) are added up here, while the values are at
+    hand: by position p = ``node_pos[n]`` into ``summary`` (8, P, S) — Σ x, Σ K(t), Σ unmet, Σ
+    exports, min days of cover, and Σ (x̄ − x)⁺ by binding code (rows 5–7) — and by final-demand
+    group ``final_pos[f]`` into ``final_sums`` (2, G, S): Σ deliveries, Σ final demand.
     """
     size = cap.shape[1]
+    summarizing = node_pos.shape[0] > 0
     wide_amount = amount.shape[1] > 1
     wide_req = requirement.shape[1] > 1
     has_rules = restricted.shape[0] > 0
@@ -239,6 +249,9 @@ def _node_pass(
                     exports += d
                 market_bought[fd_market[f], s] += final[f, s]
                 market_got[fd_market[f], s] += d
+                if summarizing:
+                    final_sums[0, final_pos[f], s] += d
+                    final_sums[1, final_pos[f], s] += final[f, s]
             exports_out[node, s] = exports
             scarcity = max((servable - x) / servable, 0.0) if servable > 0 else 0.0
             a_n = alpha[node, s]
@@ -249,6 +262,17 @@ def _node_pass(
             alpha[node, s] = max(a_n, 1.0)
             market_sold[mk, s] += x
             market_potential[mk, s] += potential
+            if summarizing:
+                p = node_pos[node]
+                summary[0, p, s] += x
+                summary[1, p, s] += k_t
+                summary[2, p, s] += unmet_out[node, s]
+                summary[3, p, s] += exports
+                cover_days = inv_days_out[node, s]
+                if cover_days < summary[4, p, s]:  # (NaN never counts)
+                    summary[4, p, s] = cover_days
+                if base > x:
+                    summary[5 + code, p, s] += base - x
 
 
 def _pair_pass(
@@ -263,7 +287,6 @@ def _pair_pass(
     pair_use: FloatArray,
     rule_link: IntArray,
     rule_permit: FloatArray,
-    rule_blocked: BoolArray,
     day: int,
     ring_base: IntArray,
     supply: FloatArray,
@@ -296,8 +319,8 @@ def _pair_pass(
       s_k > threshold starts the qualification clock of the pair's alternatives;
     * order_k ← max(0, E_k + (target_k + Π_k − I_k − transit_k) / T_r);
     * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
-      w_e the spare capacity of u(e) on links not blocked today and (alternatives) qualified,
-      W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
+      w_e = p_e × the spare capacity of u(e) (what the permit lets through; an alternative counts
+      once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
     * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
       them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
       overwritten: today's value is read first).
@@ -351,29 +374,25 @@ def _pair_pass(
                 w_total = 0.0
                 rr = r_first
                 for e in range(e0, e1):
-                    has_rule = rr < n_rules and rule_link[rr] == e
-                    blocked = has_rule and rule_blocked[rr, s]
-                    if _eligible(blocked, link_alt_days[e], since, day):
-                        w_total += supply[link_src[e], SPARE, s]
-                    if has_rule:
+                    p_e = 1.0
+                    if rr < n_rules and rule_link[rr] == e:
+                        p_e = rule_permit[rr, s]
                         rr += 1
+                    if _qualified(link_alt_days[e], since, day):
+                        w_total += p_e * supply[link_src[e], SPARE, s]
                 if w_total > 0.0:
                     pipe = 0.0
                     rr = r_first
                     for e in range(e0, e1):
-                        has_rule = rr < n_rules and rule_link[rr] == e
-                        blocked = has_rule and rule_blocked[rr, s]
-                        u = link_src[e]
-                        w = (
-                            supply[u, SPARE, s]
-                            if _eligible(blocked, link_alt_days[e], since, day)
-                            else 0.0
-                        )
-                        q = share[e, s] * order
-                        if has_rule:
-                            q = q * rule_permit[rr, s]
+                        p_e = 1.0
+                        if rr < n_rules and rule_link[rr] == e:
+                            p_e = rule_permit[rr, s]
                             rr += 1
-                        q = q * supply[u, RATIO, s]
+                        u = link_src[e]
+                        w = 0.0
+                        if _qualified(link_alt_days[e], since, day):
+                            w = p_e * supply[u, SPARE, s]
+                        q = share[e, s] * order * p_e * supply[u, RATIO, s]
                         sigma_star = q / want + short * w / w_total
                         share[e, s] += speed * (sigma_star - share[e, s])
                         pipe += share[e, s] * link_lead[e]
@@ -388,13 +407,11 @@ def _pair_pass(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _eligible(blocked: bool, alt_days: int, first_short: int, day: int) -> bool:
-    """Whether a link may take orders today: not blocked by a permit rule and, for an alternative
-    (``alt_days`` ≥ 0), qualified: the pair was first short on day ``first_short`` ≥ 0 and
-    ``day`` ≥ ``first_short`` + ``alt_days``. Scalars only: no array reference counting."""
-    if blocked:
-        return False
-    return not (alt_days >= 0 and (first_short < 0 or day < first_short + alt_days))
+def _qualified(alt_days: int, first_short: int, day: int) -> bool:
+    """Whether a link counts for adaptation: a network link always; an alternative
+    (``alt_days`` ≥ 0) once qualified, ``day`` ≥ ``first_short`` + ``alt_days`` with the pair
+    first short on day ``first_short`` ≥ 0. Scalars only: no array reference counting."""
+    return alt_days < 0 or (first_short >= 0 and day >= first_short + alt_days)
 
 
 def _bin_orders(
@@ -470,38 +487,6 @@ def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray) -> Non
             target[rows[i], s] += values[i, s]
 
 
-def _summarize(
-    position: IntArray,
-    base_output: FloatArray,
-    x: FloatArray,
-    cap: FloatArray,
-    unmet: FloatArray,
-    exports: FloatArray,
-    inv_days: FloatArray,
-    binding: npt.NDArray[np.int8],
-    out_sum: FloatArray,
-    out_min: FloatArray,
-    gap_by_code: FloatArray,
-) -> None:
-    """Node values summed by market position (output, capacity, unmet, exports -> ``out_sum``
-    (4, P, S)), the smallest days of cover (``out_min`` (P, S), NaN as +inf) and the shortfall
-    x̄ − x by binding code (``gap_by_code`` (3, P, S))."""
-    size = x.shape[1]
-    for node in range(x.shape[0]):
-        p = position[node]
-        for s in range(size):
-            out_sum[0, p, s] += x[node, s]
-            out_sum[1, p, s] += cap[node, s]
-            out_sum[2, p, s] += unmet[node, s]
-            out_sum[3, p, s] += exports[node, s]
-            v = inv_days[node, s]
-            if not np.isnan(v) and v < out_min[p, s]:
-                out_min[p, s] = v
-            gap = base_output[node] - x[node, s]
-            if gap > 0:
-                gap_by_code[binding[node, s], p, s] += gap
-
-
 node_pass = _jit(_node_pass)
 pair_pass = _jit(_pair_pass)
 bin_orders = _jit(_bin_orders)
@@ -509,4 +494,3 @@ supplier_orders = _jit(_supplier_orders)
 pair_orders = _jit(_pair_orders)
 fill_ring = _jit(_fill_ring)
 scatter_rows = _jit(_scatter_rows)
-summarize = _jit(_summarize)

@@ -117,9 +117,9 @@ class _RuleSet:
 
     def permits(
         self, day: int, share: FloatArray, orders: FloatArray
-    ) -> tuple[FloatArray, npt.NDArray[np.bool_], FloatArray] | None:
-        """Today's permit table over ``links``: multipliers p (R, S), blocked (p ≤ 0 under a permit
-        rule) and the orders per link σ_e order_k they act on; None when no rule is in force.
+    ) -> tuple[FloatArray, FloatArray] | None:
+        """Today's permit table over ``links``: multipliers p (R, S) and the orders per link
+        σ_e order_k they act on; None when no rule is in force.
 
         Permits multiply; each quota then scales its links so that Σ σ_e order_k p_e ≤ cap.
         """
@@ -128,15 +128,13 @@ class _RuleSet:
             return None
         wanted = share[self.links] * orders[self.link_pair]
         table = np.ones((len(self.links), self.size), dtype=self.dtype)
-        blocked = np.zeros(table.shape, dtype=bool)
         for rows, p in permits:
             table[rows] *= p[None, :].astype(self.dtype)
-            blocked[rows] |= (p <= 0)[None, :]
         for rows, cap_q in quotas:
             total = (wanted[rows] * table[rows]).sum(axis=0)
             scale = np.minimum(1.0, K._div(cap_q, total, fill=1.0))
             table[rows] *= scale[None, :].astype(self.dtype)
-        return table, blocked, wanted
+        return table, wanted
 
 
 def run_chunk(
@@ -159,7 +157,7 @@ def run_chunk(
     util0 = _baseline_utilisation(net, st)[:, None]
     amount0 = net.pair_amount[:, None]
     no_requirement = np.ones((0, 1), dtype=ft)
-    no_rules = (np.zeros(0, np.int64), np.ones((0, size), ft), np.zeros((0, size), bool))
+    no_rules = (np.zeros(0, np.int64), np.ones((0, size), ft))
     n, m, n_markets = net.n, net.m, net.n_markets
     full = recorder.mode == "full"
 
@@ -178,6 +176,10 @@ def run_chunk(
     block_markets = np.empty((blocks.count, 4, n_markets, size), dtype=ft)
     no_own = [()] * blocks.count
     bin_sums = np.empty((blocks.count, net.bin_size, 2, size), dtype=ft)  # scratch per block
+    # summary records, added up by the node pass per block (float64), combined in block order
+    node_pos, final_pos, n_pos, n_groups = recorder.summary_layout()
+    block_summary = np.empty((blocks.count, 8, n_pos, size))
+    block_final = np.empty((blocks.count, 2, n_groups, size))
     ring_lengths = np.arange(int(np.diff(net.ring_ptr).max(initial=1)) + 1)
     base_final = np.broadcast_to(net.fd_quantity[:, None], (net.n_final, size)).astype(ft)
 
@@ -207,9 +209,9 @@ def run_chunk(
             table = rs.permits(day, st.share, st.orders)
             held = no_restriction
             if table is None:
-                rule_links, permit, blocked = no_rules
+                rule_links, permit = no_rules
             else:
-                permit, blocked, wanted = table
+                permit, wanted = table
                 rule_links, held = rs.links, restricted
                 held[rs.link_src] = 0.0  # the only rows a rule ever writes
                 delta = wanted - wanted * permit
@@ -227,6 +229,9 @@ def run_chunk(
 
             # 3. the node pass: orders received, production, use, cover, deliveries, overproduction
             block_markets.fill(0.0)
+            block_summary.fill(0.0)
+            block_summary[:, 4] = np.inf  # smallest days of cover
+            block_final.fill(0.0)
 
             blocks.run(
                 F.node_pass,
@@ -263,6 +268,8 @@ def run_chunk(
                     params.overproduction_max,
                     params.overproduction_tau,
                     full,
+                    node_pos,
+                    final_pos,
                     cover,
                     x,
                     binding,
@@ -272,7 +279,10 @@ def run_chunk(
                     exports,
                     delivered,
                 ),
-                [(*block_markets[b], bin_sums[b]) for b in range(blocks.count)],
+                [
+                    (*block_markets[b], block_summary[b], block_final[b], bin_sums[b])
+                    for b in range(blocks.count)
+                ],
             )
 
             # 4. the pair pass: shipments, pipeline, orders, adaptation
@@ -292,7 +302,6 @@ def run_chunk(
                     net.pair_use,
                     rule_links,
                     permit,
-                    blocked,
                     day,
                     day % np.maximum(ring_lengths, 1),
                     st.supply,
@@ -327,19 +336,24 @@ def run_chunk(
                 params.price_index_max,
             )
             st.log_price += params.price_adjustment_speed * (p_star - st.log_price)
-            recorder.record(
-                day,
-                output=x,
-                capacity=cap,
-                binding=binding,
-                binding_input=binding_input,
-                inventory_days=inv_days,
-                unmet_demand=unmet,
-                exports=exports,
-                final_delivered=delivered,
-                final_demand=final,
-                market_price=np.exp(st.log_price),
-            )
+            if full:
+                recorder.record(
+                    day,
+                    output=x,
+                    capacity=cap,
+                    binding=binding,
+                    binding_input=binding_input,
+                    inventory_days=inv_days,
+                    unmet_demand=unmet,
+                    exports=exports,
+                    final_delivered=delivered,
+                    final_demand=final,
+                    market_price=np.exp(st.log_price),
+                )
+            else:
+                summary = block_summary.sum(axis=0)
+                summary[4] = block_summary[:, 4].min(axis=0)
+                recorder.record_summary(day, summary, block_final.sum(axis=0), np.exp(st.log_price))
             if progress is not None:
                 progress(size)
     finally:

@@ -15,7 +15,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from chokepoint.engine import fused as F
 from chokepoint.engine.fused import CAPACITY, DEMAND, INPUT
 from chokepoint.engine.structure import EngineNet
 
@@ -185,58 +184,58 @@ class Recorder:
         final_demand: FloatArray,
         market_price: FloatArray,
     ) -> None:
-        """Copy one day's arrays (each (n, S), (F, S) or (M, S), scenario last) into the buffers."""
-        if not self._summary:
-            values = {
-                "output": output,
-                "capacity": capacity,
-                "unmet_demand": unmet_demand,
-                "exports": exports,
-                "inventory_days": inventory_days,
-                "price": market_price[self.net.node_market],
-                "binding": binding,
-                "binding_input": binding_input,
-            }
-            for name, v in values.items():
-                self.node[name][:, day, :] = v.T
-        else:
-            size = output.shape[1]
-            n_out = len(self._sellers)
-            sums = np.zeros((4, n_out, size))
-            smallest = np.full((n_out, size), np.inf)
-            gap = np.zeros((3, n_out, size))
-            F.summarize(
-                self._node_pos,
-                self.net.output,
-                output,
-                capacity,
-                unmet_demand,
-                exports,
-                inventory_days,
-                binding,
-                sums,
-                smallest,
-                gap,
-            )
-            for i, name in enumerate(("output", "capacity", "unmet_demand", "exports")):
-                self.node[name][:, day, :] = sums[i].T
-            self.node["inventory_days"][:, day, :] = smallest.T
-            self.node["price"][:, day, :] = market_price[self._sellers].T
-            # Dominant binding constraint: the one behind the largest shortfall x̄ − x (ties: the
-            # normal state first, then capacity, then inputs).
-            code = np.full((n_out, size), DEMAND, dtype=np.int8)
-            best = np.zeros((n_out, size))
-            for c in (CAPACITY, INPUT):
-                better = gap[c] > best
-                code[better] = c
-                best = np.where(better, gap[c], best)
-            self.node["binding"][:, day, :] = code.T
+        """Full mode: copy one day's arrays (each (n, S), (F, S) or (M, S), scenario last) into the
+        buffers (summary mode: :meth:`record_summary`)."""
+        values = {
+            "output": output,
+            "capacity": capacity,
+            "unmet_demand": unmet_demand,
+            "exports": exports,
+            "inventory_days": inventory_days,
+            "price": market_price[self.net.node_market],
+            "binding": binding,
+            "binding_input": binding_input,
+        }
+        for name, v in values.items():
+            self.node[name][:, day, :] = v.T
         for name, v in (("final_delivered", final_delivered), ("final_demand", final_demand)):
-            if self._summary:
-                by_group = np.zeros((len(self._final_node), v.shape[1]))
-                F.scatter_rows(by_group, self._final_pos, v)
-                v = by_group
             self.final[name][:, day, :] = v.T
+        self.market["market_price"][:, day, :] = market_price.T
+
+    def summary_layout(self) -> tuple[IntArray, IntArray, int, int]:
+        """Where the node pass adds up summary records: position of every node and of every
+        final-demand entry, and the numbers of positions P and final groups G (empty arrays and
+        zeros in full mode)."""
+        if not self._summary:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), 0, 0
+        return self._node_pos, self._final_pos, len(self._sellers), len(self._final_node)
+
+    def record_summary(
+        self,
+        day: int,
+        summary: npt.NDArray[np.float64],
+        final_sums: npt.NDArray[np.float64],
+        market_price: FloatArray,
+    ) -> None:
+        """Store one day of summary records as the node pass added them up: ``summary`` (8, P, S)
+        = Σ output, Σ capacity, Σ unmet demand, Σ exports, smallest days of cover, and Σ (x̄ − x)⁺
+        by binding code; ``final_sums`` (2, G, S) = Σ deliveries, Σ final demand."""
+        for i, name in enumerate(("output", "capacity", "unmet_demand", "exports")):
+            self.node[name][:, day, :] = summary[i].T
+        self.node["inventory_days"][:, day, :] = summary[4].T
+        self.node["price"][:, day, :] = market_price[self._sellers].T
+        # Dominant binding constraint: the one behind the largest shortfall x̄ − x (ties: the
+        # normal state first, then capacity, then inputs).
+        gap = summary[5:]
+        code = np.full(gap.shape[1:], DEMAND, dtype=np.int8)
+        best = np.zeros(gap.shape[1:])
+        for c in (CAPACITY, INPUT):
+            better = gap[c] > best
+            code[better] = c
+            best = np.where(better, gap[c], best)
+        self.node["binding"][:, day, :] = code.T
+        self.final["final_delivered"][:, day, :] = final_sums[0].T
+        self.final["final_demand"][:, day, :] = final_sums[1].T
         self.market["market_price"][:, day, :] = market_price.T
 
     def records(self, meta: dict[str, object] | None = None) -> RawRecords:
