@@ -91,11 +91,12 @@ def test_physical_invariants_under_random_rules(seed: int, rules_seed: int) -> N
 
 
 def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-def]
-    """One pair pass without rules or adaptation; returns (transit, arriving, wanted_pair, demand)."""
+    """One pair pass without rules or adaptation, from empty stocks; returns (transit, stock,
+    wanted_pair, demand): the stock holds tomorrow's arrivals."""
     from chokepoint.engine import fused as F
 
     size = orders.shape[1]
-    transit, arriving = np.zeros((en.m, size)), np.zeros((en.m, size))
+    transit, stock = np.zeros((en.m, size)), np.zeros((en.m, size))
     supply, wanted_pair = np.zeros((en.n, 2, size)), np.ones((en.m, size))
     supply[:, F.RATIO] = ratio
     demand = np.zeros((en.n_links, size))
@@ -116,7 +117,7 @@ def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-
         supply,
         np.zeros((en.m, 1)),
         orders,
-        np.zeros((en.m, size)),
+        stock,
         60.0,
         0.0,
         0.01,
@@ -125,14 +126,13 @@ def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-
         wanted_pair,
         ring,
         transit,
-        arriving,
         np.zeros((en.m, size)),
         np.full((en.m, size), -1, dtype=np.int32),
         demand,
         np.zeros((en.n_markets, size)),
         np.zeros((en.n_markets, size)),
     )
-    return transit, arriving, wanted_pair, demand
+    return transit, stock, wanted_pair, demand
 
 
 @FAST
@@ -157,14 +157,16 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     ring = np.zeros((en.ring_slots, size))
     transit, arriving, wanted_pair, demand = _pair_pass(en, day, orders, ratio, share, ring)
     # nothing shipped that was not produced: a supplier ships ratio_u x its orders, in all
-    np.testing.assert_allclose(transit.sum(axis=0), (ratio * by_src).sum(axis=0), rtol=1e-9)
-    assert (transit <= orders * (1 + 1e-12) + 1e-12).all()  # a pair gets at most what it ordered
-    # everything shipped is in the pipeline (tomorrow's arrivals already taken out of the ring)
+    shipped = transit + arriving  # tomorrow's arrivals left the transit for the stock
+    np.testing.assert_allclose(shipped.sum(axis=0), (ratio * by_src).sum(axis=0), rtol=1e-9)
+    assert (shipped <= orders * (1 + 1e-12) + 1e-12).all()  # a pair gets at most what it ordered
+    # everything shipped is in the pipeline, but tomorrow's arrivals, now in stock
     in_ring = np.add.reduceat(ring, en.ring_ptr[:-1], axis=0)
-    np.testing.assert_allclose(in_ring + arriving, transit, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(in_ring, transit, rtol=1e-9, atol=1e-12)
     # next orders E_k + (target + Π − I − transit) / T_r with E = orders, target = Π = I = 0,
-    # T_r = 60; tomorrow's orders per link sum back to them by pair and by supplier
-    expected = np.maximum(orders - transit / 60.0, 0.0)
+    # T_r = 60 (all that was shipped counts as in transit); tomorrow's orders per link sum back
+    # to them by pair and by supplier
+    expected = np.maximum(orders - shipped / 60.0, 0.0)
     np.testing.assert_allclose(wanted_pair, expected, rtol=1e-9, atol=1e-12)
     binned, tomorrow = np.zeros_like(demand), np.zeros((en.n, 2, size))
     F.bin_orders(0, en.n_links, en.link_slot, demand, binned)

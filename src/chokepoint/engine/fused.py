@@ -301,7 +301,6 @@ def _pair_pass(
     wanted_pair: FloatArray,
     ring: FloatArray,
     transit: FloatArray,
-    arriving: FloatArray,
     pipe_target: FloatArray,
     first_short: IntArray,
     demand: FloatArray,
@@ -314,10 +313,12 @@ def _pair_pass(
     ``rule_link``, sorted): ship_e = σ_e · order_k · p_e · ratio_u, into ring slot
     (t + L_e) mod B_k of the pair. Then
 
-    * transit_k += received_k; tomorrow's arrivals (slot (t + 1) mod B_k) move to ``arriving``;
     * s_k = 1 − received_k / wanted_k (0 when nothing was ordered); the first day with
       s_k > threshold starts the qualification clock of the pair's alternatives;
-    * order_k ← max(0, E_k + (target_k + Π_k − I_k − transit_k) / T_r);
+    * order_k ← max(0, E_k + (target_k + Π_k − I_k − T_k) / T_r), with T_k what is in transit
+      after today's shipments (T_k += received_k);
+    * tomorrow's arrivals (slot (t + 1) mod B_k) leave the ring and T_k and enter the stock I_k:
+      the start of tomorrow (DESIGN §5 step 0), done here while the pair is at hand;
     * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
       w_e = p_e × the spare capacity of u(e) (what the permit lets through; an alternative counts
       once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
@@ -357,8 +358,7 @@ def _pair_pass(
                 got += q
             want = wanted_pair[k, s]
             in_transit = transit[k, s] + got
-            transit[k, s] = in_transit
-            arriving[k, s] = ring[r0 + nxt, s]
+            arrived = ring[r0 + nxt, s]  # tomorrow's arrivals
             ring[r0 + nxt, s] = 0.0
             market_bought[mk, s] += want
             market_got[mk, s] += got
@@ -368,6 +368,8 @@ def _pair_pass(
             gap = target[k, s if wide_target else 0] + pipe_target[k, s] - stock[k, s]
             gap -= in_transit
             new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
+            stock[k, s] += arrived  # in stock at the start of tomorrow (DESIGN §5 step 0)
+            transit[k, s] = in_transit - arrived
             if speed > 0 and short > threshold:
                 # adaptation (inline: a helper taking arrays pays reference counts per call)
                 since = first_short[k, s]
@@ -480,11 +482,28 @@ def _fill_ring(
             ring[ring_ptr[k] + d, :] = total
 
 
-def _scatter_rows(target: FloatArray, rows: IntArray, values: FloatArray) -> None:
-    """target[rows[i], :] += values[i, :] (repeated rows accumulate)."""
-    for i in range(rows.shape[0]):
-        for s in range(values.shape[1]):
-            target[rows[i], s] += values[i, s]
+def _hold_back(
+    link_src: IntArray,
+    link_export: BoolArray,
+    wanted: FloatArray,
+    permit: FloatArray,
+    held: FloatArray,
+) -> None:
+    """The orders permits and quotas hold back, by supplier: ``held`` (n, 2, S) gets, on the rows
+    of the rule links' suppliers (set to 0 first), Σ (σ_e order_k − σ_e order_k p_e) over all
+    their rule links and over the cross-border ones."""
+    size = wanted.shape[1]
+    for i in range(link_src.shape[0]):
+        for s in range(size):
+            held[link_src[i], 0, s] = 0.0
+            held[link_src[i], 1, s] = 0.0
+    for i in range(link_src.shape[0]):
+        u = link_src[i]
+        for s in range(size):
+            delta = wanted[i, s] - wanted[i, s] * permit[i, s]
+            held[u, 0, s] += delta
+            if link_export[i]:
+                held[u, 1, s] += delta
 
 
 node_pass = _jit(_node_pass)
@@ -493,4 +512,4 @@ bin_orders = _jit(_bin_orders)
 supplier_orders = _jit(_supplier_orders)
 pair_orders = _jit(_pair_orders)
 fill_ring = _jit(_fill_ring)
-scatter_rows = _jit(_scatter_rows)
+hold_back = _jit(_hold_back)

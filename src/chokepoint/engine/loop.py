@@ -185,9 +185,7 @@ def run_chunk(
 
     try:
         for day in range(horizon):
-            # 0. arrivals and strategic releases
-            st.stock += st.arriving
-            st.transit -= st.arriving
+            # 0. strategic releases (arrivals entered the stocks in yesterday's pair pass)
             release = rs.added("stock_release", day)
             if release is not None:
                 rows, amount = release
@@ -213,10 +211,7 @@ def run_chunk(
             else:
                 permit, wanted = table
                 rule_links, held = rs.links, restricted
-                held[rs.link_src] = 0.0  # the only rows a rule ever writes
-                delta = wanted - wanted * permit
-                F.scatter_rows(held[:, 0], rs.link_src, delta)
-                F.scatter_rows(held[:, 1], rs.link_src[rs.link_export], delta[rs.link_export])
+                F.hold_back(rs.link_src, rs.link_export, wanted, permit, held)
             final = base_final
             fd_factor = rs.factor("final_demand_factor", day)
             if fd_factor is not None:
@@ -316,7 +311,6 @@ def run_chunk(
                     st.wanted_pair,
                     st.ring,
                     st.transit,
-                    st.arriving,
                     st.pipe_target,
                     st.first_short,
                     st.demand,
@@ -424,7 +418,7 @@ def _split(work: npt.NDArray[np.integer], count: int) -> IntArray:
 def _baseline_utilisation(net: EngineNet, st: EngineState) -> FloatArray:
     """ū_M: Σ x̄_n / Σ min(K_n, C_n) over the sellers of each market, C_n the cover of the initial
     stocks plus the first day's arrivals (the stranded-supply side of prices)."""
-    stock0 = (st.stock[:, 0] + st.arriving[:, 0]).astype(np.float64)
+    stock0 = st.stock[:, 0].astype(np.float64)
     per_pair = K._div(stock0, net.pair_amount.astype(np.float64), fill=np.inf)
     group_cover = np.bincount(net.pair_group, per_pair, minlength=net.n_groups)
     group_node = np.repeat(np.arange(net.n), np.diff(net.group_ptr))

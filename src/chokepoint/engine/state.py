@@ -31,8 +31,7 @@ class EngineState:
     strategic : strategic stockpile not yet released, units [m, S]
     ring : in-transit pipeline; slot ``ring_ptr[k] + t mod B_k`` arrives at pair k on day t
         [slots, S]
-    arriving : what arrives at pair k at the start of the coming day (taken out of the ring) [m, S]
-    transit : units in transit to pair k, ``arriving`` included [m, S]
+    transit : units in transit to pair k [m, S]
     expected_use : E_k, expected daily input use [m, S]
     orders : order_k placed for the coming day, units/day [m, S]
     supply : per supplier u, side by side: today's delivery ratio and spare capacity [n, 2, S]
@@ -50,7 +49,6 @@ class EngineState:
     stock: FloatArray
     strategic: FloatArray
     ring: FloatArray
-    arriving: FloatArray
     transit: FloatArray
     expected_use: FloatArray
     orders: FloatArray
@@ -76,8 +74,9 @@ class EngineState:
         transit = (
             np.add.reduceat(ring, first, axis=0) if m else np.zeros((0, s), dtype=ft)
         ).astype(ft)
-        arriving = ring[first].copy()
+        arriving = ring[first].copy()  # day 0's arrivals are in stock at the start of day 0
         ring[first] = 0.0
+        transit -= arriving
         flow = net.link_flow.astype(np.float64)
         pipe = np.bincount(net.link_pair, flow * net.link_lead, minlength=m).astype(ft)
         orders = np.broadcast_to(use[:, None], (m, s)).astype(ft)
@@ -85,10 +84,10 @@ class EngineState:
         wanted_pair = np.zeros((m, s), dtype=ft)
         F.pair_orders(net.link_ptr, share, orders, wanted_pair)
         return EngineState(
-            stock=np.broadcast_to((net.stock_initial_days * use)[:, None], (m, s)).astype(ft),
+            stock=np.broadcast_to((net.stock_initial_days * use)[:, None], (m, s)).astype(ft)
+            + arriving,
             strategic=np.broadcast_to(net.stock_strategic[:, None], (m, s)).astype(ft),
             ring=ring,
-            arriving=arriving,
             transit=transit,
             expected_use=orders.copy(),
             orders=orders,
