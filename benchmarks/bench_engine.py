@@ -10,17 +10,19 @@ incoming and exactly 10 outgoing links and sells 0.2 to final demand: the networ
 halves the capacity of 1% of nodes from day 0.
 
 Each configuration runs in a fresh subprocess (clean peak memory, ru_maxrss): a warm-up, then a
-D-day run whose every day is timed through the progress callback. A batch too large for memory runs
-in chunks of 8M / n scenarios; the per-day cost is the median time between two days of the same
-chunk (a chunk's first day, which carries its set-up, is left out) divided by the chunk size, and is
-scaled to 365 days; "setup s" is the rest of the run (preparing arrays, initial states, labelling
-the Dataset). A numpy triad ``a = b + s * c`` measured in the same run gives the machine's memory
+D-day run (default 365: a whole scenario-year, whose early days, with more pairs short and adapting,
+cost more than the later ones) whose every day is timed through the progress callback; the cost of
+a scenario-year is the mean time between two consecutive days (day 0, which carries the set-up, is
+left out) x 365 / scenarios. A batch too large for memory runs in chunks of 8M / n scenarios, every
+chunk doing the same work: one chunk is simulated and timed (1M nodes at batch 64: 8 of the 64
+scenarios). "setup s" is the rest of the run (preparing arrays, initial states, labelling the
+Dataset). A numpy triad ``a = b + s * c`` measured in the same run gives the machine's memory
 bandwidth; the ratio "triads/day" is the time per simulated chunk-day divided by the time a triad
 over S x E float64 elements takes at that bandwidth: how many memory passes over the chunk's links
 a simulated day costs. Times are wall-clock and CPU time of
 the process (all threads: networks of a million links and more run their day passes on
 ``--threads`` threads, default one per core); on a shared, loaded machine wall time is inflated and
-noisy (shown as nan when the D-day run was not slower than the 1-day run). Runs use
+noisy. Column "run" is the number of scenarios simulated (one chunk). Runs use
 ``record="summary"`` (per-market records: what a run at this scale keeps).
 """
 
@@ -137,6 +139,7 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     from chokepoint.engine.loop import block_count
     from chokepoint.scenario.batch import Rule, ScenarioBatch
 
+    batch_size = size
     t0 = time.perf_counter()
     net = make_network(n)
     build = time.perf_counter() - t0
@@ -152,6 +155,7 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
         return ScenarioBatch("bench", days, [f"m{i}" for i in range(size)], rules=rules)
 
     chunk = size if size * n <= 8_000_000 else max(1, 8_000_000 // n)
+    size = chunk  # one chunk of the batch: every chunk does the same work
     params = cp.EngineParams(dtype=dtype, scenario_chunk=chunk, threads=threads)  # type: ignore[arg-type]
     cp.simulate(net, batch(1), params, record="summary")  # warm-up: numba cache, page faults
     stamps: list[tuple[float, float]] = []
@@ -162,20 +166,19 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     w0 = time.perf_counter()
     cp.simulate(net, batch(days), params, record="summary", progress=tick)
     run_wall = time.perf_counter() - w0
-    # One stamp per simulated day of each chunk; the steps between two days of the same chunk are
-    # pure day work (a chunk's first day also carries its set-up, and is left out).
-    t = np.asarray(stamps)
-    step = np.diff(t, axis=0)
-    same_chunk = (np.arange(1, len(t)) % days) != 0
-    per_day, per_day_cpu = np.median(step[same_chunk], axis=0)
-    setup = run_wall - float(step[same_chunk, 0].sum())
+    # One stamp per simulated day; the steps between two days are pure day work (the first day
+    # also carries the set-up, and is left out).
+    step = np.diff(np.asarray(stamps), axis=0)
+    per_day, per_day_cpu = step.mean(axis=0)
+    setup = run_wall - float(step[:, 0].sum())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     bandwidth = triad_bandwidth()
     triad = 24 * net.n_links * chunk / bandwidth  # one triad over a chunk's S x E elements
     return {
         "nodes": net.n_nodes,
         "links": net.n_links,
-        "batch": size,
+        "batch": batch_size,
+        "run": chunk,
         "dtype": dtype,
         "threads": min(threads or os.cpu_count() or 1, block_count(net.n_links)),
         "days": days,
@@ -193,28 +196,26 @@ def main() -> None:
     """Run every configuration in a subprocess and print a table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10k and 100k nodes only")
-    ap.add_argument("--days", type=int, default=0, help="days to time (default: by size)")
+    ap.add_argument("--days", type=int, default=365, help="days to simulate (default: a year)")
     ap.add_argument("--threads", type=int, default=0, help="engine threads (default: one per core)")
     ap.add_argument("--one", nargs=3, metavar=("N", "S", "DTYPE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         n, s, dt = int(args.one[0]), int(args.one[1]), args.one[2]
-        days = args.days or (60 if n <= 10_000 else 20 if n <= 100_000 else 5)
-        print(json.dumps(run_one(n, s, dt, days, args.threads)))
+        print(json.dumps(run_one(n, s, dt, args.days, args.threads)))
         return
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     configs = [(n, 1, "float64") for n in sizes] + [(n, 64, "float32") for n in sizes]
     header = (
-        f"{'nodes':>9} {'links':>10} {'S':>3} {'dtype':>7} {'thr':>3} {'days':>4} {'setup s':>7} "
+        f"{'nodes':>9} {'links':>10} {'S':>3} {'run':>3} {'dtype':>7} {'thr':>3} {'days':>4} "
+        f"{'setup s':>7} "
         f"{'s/scen-yr':>10} {'cpu s/scen-yr':>13} {'peak GiB':>8} {'triad GB/s':>10} "
         f"{'triads/day':>10}"
     )
     print(header)
     print("-" * len(header))
     for n, s, dt in configs:
-        cmd = [sys.executable, __file__, "--one", str(n), str(s), dt]
-        if args.days:
-            cmd += ["--days", str(args.days)]
+        cmd = [sys.executable, __file__, "--one", str(n), str(s), dt, "--days", str(args.days)]
         cmd += ["--threads", str(args.threads)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode != 0:
@@ -222,7 +223,8 @@ def main() -> None:
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{r['nodes']:>9} {r['links']:>10} {r['batch']:>3} {r['dtype']:>7} {r['threads']:>3} "
+            f"{r['nodes']:>9} {r['links']:>10} {r['batch']:>3} {r['run']:>3} {r['dtype']:>7} "
+            f"{r['threads']:>3} "
             f"{r['days']:>4} "
             f"{r['setup_s']:>7.2f} {r['s_per_scenario_year']:>10.3f} "
             f"{r['cpu_s_per_scenario_year']:>13.3f} {r['peak_gib']:>8.2f} "
