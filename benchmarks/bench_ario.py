@@ -13,13 +13,14 @@ recovers linearly over 90 days after 5 days.
   built (its per-step cost does not change with the day).
 * Chokepoint, import: ``from_pymrio`` + ``compile_network`` (validated tables), pickled.
 * Chokepoint, simulation: ``simulate_ario`` on the pickled network for 1 scenario (30 days) and
-  for 64 (10 days; the same event, impacts scaled 0.5x..1.5x across the batch); every day is
-  timed through the progress callback and the per-step cost is the median over days 3 and later
+  for 64 (10 days; the same event, impacts scaled 0.5x..1.5x across the batch), the batch once in
+  float64 (the default) and once with ``ArioParams(dtype="float32")``; every day is timed
+  through the progress callback and the per-step cost is the median over days 3 and later
   (set-up, labelling and the two steady-state days excluded). BoARIO's is the median of its
   timed steps after the first.
 
-The first BoARIO steps are also compared with Chokepoint's first days (max deviation relative to
-baseline output). Times are wall-clock and CPU (process time, all threads); a loaded machine
+The first BoARIO steps are also compared with Chokepoint's first days, and the float32 batch with
+the float64 one (max deviation relative to baseline output). Times are wall-clock and CPU (process time, all threads); a loaded machine
 inflates wall time, so both are printed.
 """
 
@@ -158,9 +159,9 @@ def run_import(work: Path) -> None:
     )
 
 
-def run_chokepoint(work: Path, size: int, days: int) -> None:
+def run_chokepoint(work: Path, size: int, days: int, dtype: str) -> None:
     """simulate_ario on the pickled network for ``size`` scenarios; each day timed by the callback."""
-    from chokepoint.engine.ario import ArioEvent, simulate_ario
+    from chokepoint.engine.ario import ArioEvent, ArioParams, simulate_ario
 
     with (work / "net.pkl").open("rb") as fh:
         net = pickle.load(fh)
@@ -176,23 +177,27 @@ def run_chokepoint(work: Path, size: int, days: int) -> None:
         duration=5,
         recovery_tau=90,
     )
-    simulate_ario(net, [event], horizon=1, members=size)  # compile the kernels (cached)
+    params = ArioParams(dtype=dtype)  # type: ignore[arg-type]
+    simulate_ario(net, [event], params, horizon=1, members=size)  # compile the kernels (cached)
     stamps: list[tuple[float, float]] = []
 
     def tick(done: int, total: int) -> None:
         stamps.append((time.perf_counter(), time.process_time()))
 
     t0, c0 = time.perf_counter(), time.process_time()
-    ds = simulate_ario(net, [event], horizon=days, members=size, progress=tick)
+    ds = simulate_ario(net, [event], params, horizon=days, members=size, progress=tick)
     total = time.perf_counter() - t0, time.process_time() - c0
     if size == 1:
         np.save(work / "cp_production.npy", ds.output.isel(member=0).to_numpy())
         (work / "cp_labels.json").write_text(json.dumps([str(v) for v in ds.node.to_numpy()]))
+    else:
+        np.save(work / f"cp{size}_{dtype}.npy", ds.output.to_numpy())
     wall = np.diff([s[0] for s in stamps])[2:]  # days 3.. (after set-up and the steady-state days)
     cpu = np.diff([s[1] for s in stamps])[2:]
     _emit(
         {
             "stage": f"chokepoint{size}",
+            "dtype": dtype,
             "step_wall_s": float(np.median(wall)),
             "step_cpu_s": float(np.median(cpu)),
             "total_wall_s": total[0],
@@ -233,7 +238,7 @@ def main() -> None:
         elif stage == "import":
             run_import(path)
         else:
-            run_chokepoint(path, int(rest[0]), int(rest[1]))
+            run_chokepoint(path, int(rest[0]), int(rest[1]), rest[2])
         return
 
     regions, sectors = (10, 40) if args.quick else (49, 163)
@@ -260,8 +265,9 @@ def main() -> None:
             f"({imp['links']:,} links, {imp['pairs']:,} input pairs); peak {imp['peak_gb']:.2f} GB",
             flush=True,
         )
-        one = _child("cp", work, "1", "30")
-        batch = _child("cp", work, str(args.batch), "10")
+        one = _child("cp", work, "1", "30", "float64")
+        batch = _child("cp", work, str(args.batch), "10", "float64")
+        batch32 = _child("cp", work, str(args.batch), "10", "float32")
         ours = np.load(Path(work) / "cp_production.npy")
         theirs = np.load(Path(work) / "boario_production.npy")
         order = json.loads((Path(work) / "cp_labels.json").read_text())
@@ -271,8 +277,17 @@ def main() -> None:
         k = theirs.shape[0]
         dev = np.abs(ours[:k, idx] - theirs) / np.maximum(theirs[0], 1e-300)
         dev = np.where(theirs[0] > 0, dev, 0.0)
+        x64 = np.load(Path(work) / f"cp{args.batch}_float64.npy")
+        x32 = np.load(Path(work) / f"cp{args.batch}_float32.npy")
+        base = np.maximum(x64[:, 0], 1e-300)[:, None]
+        dev32 = np.abs(x32 - x64) / base
 
-    for res, label in ((one, "1 scenario"), (batch, f"{args.batch} scenarios")):
+    runs = (
+        (one, "1 scenario"),
+        (batch, f"{args.batch} scenarios"),
+        (batch32, f"{args.batch}, float32"),
+    )
+    for res, label in runs:
         per = res["step_wall_s"] / res["size"]
         per_cpu = res["step_cpu_s"] / res["size"]
         print(
@@ -286,9 +301,13 @@ def main() -> None:
             flush=True,
         )
     print("\nratios (BoARIO / Chokepoint; targets: >= 50x, memory <= 1/4, >= 500x at batch 64)")
-    for res, label in ((one, "1 scenario"), (batch, f"batch {args.batch}")):
+    for res, label in (
+        (one, "1 scenario"),
+        (batch, f"batch {args.batch}"),
+        (batch32, f"batch {args.batch} float32"),
+    ):
         print(
-            f"  {label:>10}: speed per scenario {boa['step_wall_s'] / (res['step_wall_s'] / res['size']):,.0f}x wall, "
+            f"  {label:>18}: speed per scenario {boa['step_wall_s'] / (res['step_wall_s'] / res['size']):,.0f}x wall, "
             f"{boa['step_cpu_s'] / (res['step_cpu_s'] / res['size']):,.0f}x CPU; "
             f"memory {res['peak_gb'] / boa['peak_gb']:.2f} of BoARIO's"
         )
@@ -298,6 +317,10 @@ def main() -> None:
     )
     print(
         f"  first {k} steps: max |x_chokepoint - x_boario| / x̄ = {dev.max():.2e}",
+        flush=True,
+    )
+    print(
+        f"  batch, {x64.shape[1]} days: max |x_float32 - x_float64| / x̄ = {dev32.max():.2e}",
         flush=True,
     )
 

@@ -26,7 +26,12 @@ does deliveries, inventories, inventory limits and next orders; pairs are in swe
 product, then node, see :class:`ArioNet`) and split into work items of whole products, so a link
 reads rows of the few suppliers of one product, which stay in cache, and each supplier's orders are
 summed within one work item in a fixed order: results do not depend on the number of threads or on
-the batch.
+the batch. The sweep reads v = ρ φ and ρ' of a supplier side by side (one row of 2S values).
+Everything else a day does per node — demand, overproduction, capacity, production, rationing,
+inventory goal, the day's outputs — is one compiled pass over the nodes (:func:`produce_nodes`,
+the same bits as the numpy rules below); events touch only their nodes' rows.
+``ArioParams(dtype="float32")`` keeps the sweep's state and link weights in float32 (large
+batches; float64 is the default and the oracle's).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numba
 import numpy as np
@@ -99,6 +104,12 @@ class ArioParams:
         An input pair constrains production only if a_k > this (Q4: 1e-5/365).
     compat
         Reproduce BoARIO's step exactly, quirks Q1–Q8 included (:data:`BOARIO_QUIRKS`).
+    dtype
+        Precision of the link weights and of the state the link sweep reads and writes (order
+        factors, inventories, x, x^goal, ρ, v, orders): ``"float64"`` (default; the BoARIO
+        oracle's) or ``"float32"``, which halves their memory and speeds up large batches;
+        results then differ from float64's by float32 rounding (about 1e-6 relative, see
+        ``docs/mrio.md``). Events, rebuilding, α and the returned Dataset stay float64.
     """
 
     alpha_base: float = 1.0
@@ -113,6 +124,7 @@ class ArioParams:
     monetary_factor: float = 1e6
     tech_threshold: float = 1e-5 / 365.0
     compat: bool = True
+    dtype: Literal["float64", "float32"] = "float64"
 
     def __post_init__(self) -> None:
         problems = []
@@ -126,6 +138,8 @@ class ArioParams:
             problems.append("expected inventory_restoration_tau > 0 or None")
         if self.order_type not in ("alt", "noalt"):
             problems.append(f"expected order_type 'alt' or 'noalt', got {self.order_type!r}")
+        if self.dtype not in ("float64", "float32"):
+            problems.append(f"expected dtype 'float64' or 'float32', got {self.dtype!r}")
         if self.monetary_factor < 1 or self.capital_to_va <= 0:
             problems.append("expected monetary_factor ≥ 1 and capital_to_va > 0")
         if problems:
@@ -266,22 +280,24 @@ def _sweep(
     kept: FloatArray,
     x: FloatArray,
     x_goal: FloatArray,
-    v: FloatArray,
-    ratio_next: FloatArray,
+    rows: FloatArray,
 ) -> tuple[
     FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]
 ]:  # pragma: no cover - compiled
     n, s_count = x.shape
     chunks = len(groups) - 1
-    pulled = np.zeros((n, s_count))
+    flat = rows.reshape(n, 2 * s_count)  # per node: v (S values), then ρ' (S values)
+    pulled = np.zeros((n, s_count), w.dtype)
     # Per work item: groups of products share no supplier, but they share the buyers' nodes.
     limit = np.full((chunks, n, s_count), np.inf)
     moved = np.zeros((chunks, s_count), dtype=np.bool_)
     far = np.zeros((chunks, s_count), dtype=np.bool_)
     for c in numba.prange(chunks):
-        deliv = np.empty(s_count)
-        w_next = np.empty(s_count)
-        g_next = np.empty(s_count)
+        # Deliveries' and next weights' sums side by side, as the rows they sum.
+        acc = np.empty(2 * s_count, w.dtype)
+        deliv = acc[:s_count]
+        w_next = acc[s_count:]
+        g_next = np.empty(s_count, w.dtype)
         mv = np.zeros(s_count, dtype=np.bool_)
         fr = np.zeros(s_count, dtype=np.bool_)
         # Yesterday's stocks are kept while some scenario has not moved in this work item (Q3
@@ -298,8 +314,8 @@ def _sweep(
                         wn = 0.0
                         for e in range(lo, hi):
                             u = src[e]
-                            d += w[e] * v[u, 0]
-                            wn += w[e] * ratio_next[u, 0]
+                            d += w[e] * rows[u, 0, 0]
+                            wn += w[e] * rows[u, 1, 0]
                         add = g[k, 0] * d
                         use = amount[k] * x[j, 0]
                         st = stock[k, 0]
@@ -322,30 +338,24 @@ def _sweep(
                         for e in range(lo, hi):
                             pulled[src[e], 0] += w[e] * gk
                         continue
-                    deliv[:] = 0.0
-                    w_next[:] = 0.0
+                    acc[:] = 0.0
                     # Four links at a time (the same sums in the same order, a quarter
                     # of the loads and stores of the accumulators), then one at a time.
                     e = lo
                     while e + 3 < hi:
                         u0, u1, u2, u3 = src[e], src[e + 1], src[e + 2], src[e + 3]
                         w0, w1, w2, w3 = w[e], w[e + 1], w[e + 2], w[e + 3]
-                        for s in range(s_count):
-                            deliv[s] = (
-                                deliv[s] + w0 * v[u0, s] + w1 * v[u1, s] + w2 * v[u2, s]
-                                + w3 * v[u3, s]
-                            )  # fmt: skip
-                            w_next[s] = (
-                                w_next[s] + w0 * ratio_next[u0, s] + w1 * ratio_next[u1, s]
-                                + w2 * ratio_next[u2, s] + w3 * ratio_next[u3, s]
+                        r0, r1, r2, r3 = flat[u0], flat[u1], flat[u2], flat[u3]
+                        for t in range(2 * s_count):
+                            acc[t] = (
+                                acc[t] + w0 * r0[t] + w1 * r1[t] + w2 * r2[t] + w3 * r3[t]
                             )  # fmt: skip
                         e += 4
                     while e < hi:
-                        u = src[e]
                         we = w[e]
-                        for s in range(s_count):
-                            deliv[s] += we * v[u, s]
-                            w_next[s] += we * ratio_next[u, s]
+                        r0 = flat[src[e]]
+                        for t in range(2 * s_count):
+                            acc[t] += we * r0[t]
                         e += 1
                     a = amount[k]
                     gc = goal_coef[k]
@@ -411,8 +421,8 @@ def _orders(
 ) -> None:  # pragma: no cover - compiled
     chunks = len(groups) - 1
     for c in numba.prange(chunks):
-        weight = np.empty(len(chosen))
-        g = np.empty(len(chosen))
+        weight = np.empty(len(chosen), w.dtype)
+        g = np.empty(len(chosen), w.dtype)
         for b in range(seg.shape[1] - 1):
             for i in range(groups[c], groups[c + 1]):
                 for k in range(seg[i, b], seg[i, b + 1]):
@@ -470,6 +480,131 @@ def _copy_columns(src: FloatArray, dst: FloatArray, chosen: IntArray) -> None:  
             dst[k, s] = src[k, s]
 
 
+NODE_BLOCK = 64
+"""Nodes per block of the node step: its outputs are written as runs of this many nodes."""
+
+PARALLEL_VALUES = 1 << 17
+"""From this many node values (nodes x scenarios) on, the node step runs on all cores."""
+
+
+@numba.njit(cache=True)
+def _produce_rows(
+    j0: int,
+    j1: int,
+    day: int,
+    update_alpha: bool,
+    compat: bool,
+    alt: bool,
+    alpha_base: float,
+    alpha_max: float,
+    alpha_tau: float,
+    x0: FloatArray,
+    fd: FloatArray,
+    delta: FloatArray,
+    reb_demand: FloatArray,
+    ratio: FloatArray,
+    pulled: FloatArray,
+    limit: FloatArray,
+    alpha: FloatArray,
+    x: FloatArray,
+    cap: FloatArray,
+    x_goal: FloatArray,
+    ratio_next: FloatArray,
+    v: FloatArray,
+    phi: FloatArray,
+    reb_left: FloatArray,
+    unmet: FloatArray,
+    reb_out: FloatArray,
+    out_x: FloatArray,
+    out_cap: FloatArray,
+    out_alpha: FloatArray,
+    out_fd: FloatArray,
+    out_reb: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """The node step (:func:`produce_nodes`) on nodes j0:j1, then their outputs for ``day``."""
+    s_count = x.shape[1]
+    for j in range(j0, j1):
+        for s in range(s_count):
+            base = ratio[j, s] * pulled[j, s] + fd[j]  # orders + final demand
+            rb = reb_demand[j, s]
+            demand = base + rb
+            a = alpha[j, s]
+            if update_alpha:
+                scarcity = (demand - x[j, s]) / demand if demand != 0.0 else 0.0
+                up = (alpha_max - a) * scarcity / alpha_tau
+                down = (alpha_base - a) * (1.0 if scarcity == 0.0 else 0.0) / alpha_tau
+                a = max(a + up + down, 1.0)
+                alpha[j, s] = a
+            c = x0[j] * (1.0 - delta[j, s]) * a
+            xn = min(min(demand, c), limit[j, s])
+            ph = xn / demand if demand != 0.0 else 0.0
+            served = rb * ph
+            left = rb - served
+            cap[j, s] = c
+            x[j, s] = xn
+            phi[j, s] = ph
+            reb_left[j, s] = left
+            x_goal[j, s] = min(base + (left if compat else rb), c)
+            ratio_next[j, s] = (c / x0[j] if x0[j] != 0.0 else 1.0) if alt else 1.0
+            v[j, s] = ratio[j, s] * ph
+            unmet[j, s] = fd[j] * (1.0 - ph)
+            reb_out[j, s] = left + served
+    for s in range(s_count):
+        for j in range(j0, j1):
+            out_x[s, day, j] = x[j, s]
+            out_cap[s, day, j] = cap[j, s]
+            out_alpha[s, day, j] = alpha[j, s]
+            out_fd[s, day, j] = unmet[j, s]
+            out_reb[s, day, j] = reb_out[j, s]
+
+
+@numba.njit(cache=True)
+def _produce_serial(n: int, *args: Any) -> None:  # pragma: no cover - compiled
+    for j0 in range(0, n, NODE_BLOCK):
+        _produce_rows(j0, min(n, j0 + NODE_BLOCK), *args)
+
+
+@numba.njit(parallel=True, cache=True)
+def _produce_parallel(n: int, *args: Any) -> None:  # pragma: no cover - compiled
+    for b in numba.prange((n + NODE_BLOCK - 1) // NODE_BLOCK):
+        j0 = b * NODE_BLOCK
+        _produce_rows(j0, min(n, j0 + NODE_BLOCK), *args)
+
+
+def produce_nodes(
+    day: int,
+    p: ArioParams,
+    an: ArioNet,
+    delta: FloatArray,
+    reb_demand: FloatArray,
+    ratio: FloatArray,
+    pulled: FloatArray,
+    limit: FloatArray,
+    state: tuple[FloatArray, ...],
+    outputs: tuple[FloatArray, ...],
+) -> None:
+    """One day's node step, in place, in one pass over the nodes (shapes (n, S)).
+
+    Demand D = ρ pulled + final demand + rebuilding demand R (orders: ρ x pulled); from day 2 on
+    (day 1 without ``compat``) α ← :func:`overproduction`; x^cap = x̄ (1 − Δ) α;
+    x = min(D, x^cap, ``limit``); φ = x / D; R left = R − R φ; x^goal = min(orders + final demand
+    + R left (R without ``compat``), x^cap); ρ' = x^cap / x̄ (1 with ``"noalt"`` orders);
+    v = ρ φ. ``state`` is (α, x, x^cap, x^goal, ρ', v, φ, R left, final demand unmet, R addressed),
+    α and x read and overwritten; ``outputs`` (output, capacity, α, final demand unmet,
+    rebuilding demand) are (S, days, n) arrays that receive ``day``.
+    """
+    n = len(an.x0)
+    args = (
+        day, day > (1 if p.compat else 0), p.compat, p.order_type == "alt",
+        p.alpha_base, p.alpha_max, p.alpha_tau, an.x0, an.fd, delta, reb_demand, ratio, pulled,
+        limit, *state, *outputs,
+    )  # fmt: skip
+    if delta.size >= PARALLEL_VALUES:
+        _produce_parallel(n, *args)
+    else:
+        _produce_serial(n, *args)
+
+
 # --------------------------------------------------------------------------------------------
 # Network preparation and events.
 # --------------------------------------------------------------------------------------------
@@ -478,6 +613,10 @@ def _copy_columns(src: FloatArray, dst: FloatArray, chosen: IntArray) -> None:  
 @dataclass(frozen=True, eq=False)
 class ArioNet:
     """The arrays ARIO needs from a compiled network (n nodes, m input pairs, E links).
+
+    The link weights and the per-pair coefficients the sweeps read (``amount``, ``goal_coef``,
+    ``requirement``, ``inv_requirement``, ``seed``) are in ``ArioParams.dtype``; the rest is
+    float64.
 
     Pairs are in *sweep order*: by product, then by node (``pair_position`` maps the network's
     pair ids to it), so a sweep over them reads the suppliers of one product at a time.
@@ -534,10 +673,11 @@ def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
     inflow = net.pair_inflow()[order]
     requirement = np.where(amount > p.tech_threshold, p.psi * days * amount, 0.0)
     tau = p.inventory_restoration_tau
+    by_pair.data = by_pair.data.astype(p.dtype)
     return ArioNet(
         x0=x0,
         fd=net.final_demand_by_node(),
-        amount=amount,
+        amount=amount.astype(p.dtype),
         days=days,
         pair_node=net.pair_node[order],
         pair_product=net.pair_product[order],
@@ -546,10 +686,10 @@ def prepare(net: CompiledNetwork, p: ArioParams) -> ArioNet:
         by_pair=by_pair,
         inflow=inflow,
         capital=va * p.capital_to_va,
-        goal_coef=amount * days,
-        requirement=requirement,
-        inv_requirement=_div(np.ones_like(requirement), requirement),
-        seed=np.where(inflow > 0, 1.0, 0.0),
+        goal_coef=(amount * days).astype(p.dtype),
+        requirement=requirement.astype(p.dtype),
+        inv_requirement=_div(np.ones_like(requirement), requirement).astype(p.dtype),
+        seed=np.where(inflow > 0, 1.0, 0.0).astype(p.dtype),
         restoration=1.0 / tau if tau else 1.0,
     )
 
@@ -616,7 +756,7 @@ def sweep_links(
     return _sweep(  # type: ignore[no-any-return]
         plan.groups, plan.seg, an.by_pair.indptr, an.by_pair.indices, an.by_pair.data,
         an.pair_node, an.amount, an.goal_coef, an.inv_requirement, an.restoration,
-        g, stock, kept, x, x_goal, v, ratio_next,
+        g, stock, kept, x, x_goal, np.stack((v, ratio_next), axis=1),
     )  # fmt: skip
 
 
@@ -754,8 +894,9 @@ def _precision(p: ArioParams) -> int:
     return int(math.log10(p.monetary_factor)) + 1
 
 
-def _capital_lost(ev: _Event, day: int, p: ArioParams, n: int) -> FloatArray | None:
-    """lost_n(t) of a capital event that recovers along its curve (None before it strikes)."""
+def _capital_lost(ev: _Event, day: int, p: ArioParams) -> FloatArray | None:
+    """lost_n(t) of a capital event that recovers along its curve, per event node (k, S); None
+    before it strikes."""
     spec = ev.spec
     o, d = spec.occurrence, spec.duration
     if day < o:
@@ -777,13 +918,12 @@ def _capital_lost(ev: _Event, day: int, p: ArioParams, n: int) -> FloatArray | N
             if elapsed < 0
             else ev.impact * recovery_curve(spec.recovery, np.array(elapsed), spec.recovery_tau)
         )
-    out = np.zeros((n, value.shape[1]))
-    np.add.at(out, ev.nodes, value)
-    return out
+    return value
 
 
-def _capacity_lost(ev: _Event, day: int, p: ArioParams, n: int) -> FloatArray | None:
-    """Δ_n(t) of a direct capacity event (Q1: one step late in compatibility mode)."""
+def _capacity_lost(ev: _Event, day: int, p: ArioParams) -> FloatArray | None:
+    """Δ_n(t) of a direct capacity event per event node (k, S) (Q1: one step late in
+    compatibility mode)."""
     spec = ev.spec
     o, d = spec.occurrence, spec.duration
     lag = 2 if p.compat else 0
@@ -797,9 +937,7 @@ def _capacity_lost(ev: _Event, day: int, p: ArioParams, n: int) -> FloatArray | 
     else:
         h = recovery_curve(spec.recovery, np.array(elapsed), spec.recovery_tau)
         value = np.round(ev.impact * h, 6) if p.compat else ev.impact * h
-    out = np.zeros((n, value.shape[1]))
-    np.maximum.at(out, ev.nodes, value)
-    return out
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -842,15 +980,21 @@ def simulate_ario(
     plan = sweep_plan(an, size)
     everyone = np.arange(size)
 
-    stock = np.repeat((an.days * (an.amount * x0[an.pair_node]))[:, None], size, axis=1)
+    # The sweep's state in p.dtype: inventories, order factors, x, x^goal, ρ, ρ', v, pulled.
+    dt = np.dtype(p.dtype)
+    stock = np.repeat((an.days * (an.amount * x0[an.pair_node])).astype(dt)[:, None], size, axis=1)
     kept = np.empty_like(stock)
-    ratio = np.ones((n, size))
+    ratio = np.ones((n, size), dt)
     alpha = np.full((n, size), p.alpha_base)
-    x = np.repeat(x0[:, None], size, axis=1)
-    x_goal = x
-    fd = an.fd[:, None]
+    x = np.repeat(x0.astype(dt)[:, None], size, axis=1)
+    x_goal = x.copy()
     reb_demand = np.zeros((n, size))
     reb_ever = False
+    # The node rows the day's step writes in place: x^cap, ρ', v = ρ φ, φ, rebuilding demand
+    # left unserved, final demand unmet and rebuilding demand addressed (outputs).
+    ratio_next, v = np.empty((n, size), dt), np.empty((n, size), dt)
+    cap, phi, reb_left, unmet, reb_out = (np.empty((n, size)) for _ in range(5))
+    delta = np.zeros((n, size))  # Δ, written by _capacity_loss in the events' rows
 
     out_x = np.empty((size, horizon, n))
     out_cap = np.empty((size, horizon, n))
@@ -860,42 +1004,30 @@ def simulate_ario(
 
     # The order factors g_k (SEED: the baseline), then kept by the sweep.
     mode = np.full(size, SEED, dtype=np.int8)
-    pulled = np.empty((n, size))
+    pulled = np.empty((n, size), dt)
     g = np.empty_like(stock)
     supplier_orders(an, plan, mode, everyone, stock, x, x_goal, ratio, pulled, g)
-    orders = ratio * pulled
     limit = np.empty((n, size))
     inventory_limit(an, everyone, stock, x_goal, limit, np.empty(size, dtype=bool))
     for day in range(horizon):
         # 1. events: capacity loss Δ and (re)filled rebuilding demand
-        delta, rebuilding = _capacity_loss(evs, day, p, an, size)
+        rebuilding = _capacity_loss(evs, day, p, an, delta)
         if rebuilding.any():
             reb_ever = True
             reb_demand = np.where(
                 rebuilding[None, :], _rebuilding_demand(evs, day, p, n), reb_demand
             )
-        demand = orders + fd + reb_demand
+        # 2.-4. overproduction α from the gap between demand and last production; x^cap,
+        # x = min(D, x^cap, min_k I_k / (ψ s_k a_k)); rationing φ = x / D; x^goal; ρ'; the
+        # day's outputs (one pass over the nodes, in place).
+        produce_nodes(
+            day, p, an, delta, reb_demand, ratio, pulled, limit,
+            (alpha, x, cap, x_goal, ratio_next, v, phi, reb_left, unmet, reb_out),
+            (out_x, out_cap, out_alpha, out_fd, out_reb),
+        )  # fmt: skip
 
-        # 2. overproduction from the gap between demand and last production
-        if day > (1 if p.compat else 0):
-            alpha = overproduction(alpha, demand, x, p)
-
-        # 3. production
-        cap = production_capacity(x0, delta, alpha)
-        x_opt = np.fmin(demand, cap)
-        x = np.minimum(x_opt, limit)  # = min(x^opt, min_k I_k / (ψ s_k a_k))
-
-        # 4. proportional rationing; 5. inventories and next orders (one sweep over the links)
-        phi = rationing(x, demand)
-        served_reb = reb_demand * phi
-        reb_left = reb_demand - served_reb
-        x_goal = np.fmin(orders + fd + (reb_left if p.compat else reb_demand), cap)
-        ratio_next = (
-            _div(cap, x0[:, None], fill=1.0) if p.order_type == "alt" else np.ones((n, size))
-        )
-        pulled, limit, moved, far = sweep_links(
-            an, plan, g, stock, kept, x, x_goal, ratio * phi, ratio_next
-        )
+        # 5. inventories and next orders (one sweep over the links)
+        pulled, limit, moved, far = sweep_links(an, plan, g, stock, kept, x, x_goal, v, ratio_next)
         mode[:] = GAP
         if p.compat:
             # Q3: a scenario whose deliveries equal its use keeps its stocks; one whose stocks
@@ -908,17 +1040,11 @@ def simulate_ario(
             fixed = np.flatnonzero(~far | ~moved)
             if len(fixed):
                 supplier_orders(an, plan, mode, fixed, stock, x, x_goal, ratio_next, pulled, g)
-        ratio = ratio_next
-        orders = ratio * pulled
+        ratio, ratio_next = ratio_next, ratio  # orders: ratio x pulled, formed in produce_nodes
         if reb_ever:
-            reb_demand = reb_left
+            reb_demand, reb_left = reb_left, reb_demand
             _receive_rebuilding(evs, day, p, phi)
 
-        out_x[:, day, :] = x.T
-        out_cap[:, day, :] = cap.T
-        out_alpha[:, day, :] = alpha.T
-        out_fd[:, day, :] = (fd * (1.0 - phi)).T
-        out_reb[:, day, :] = (reb_left + served_reb).T
         if progress is not None:
             progress(day + 1, horizon)
 
@@ -962,22 +1088,30 @@ def _rebuilding(ev: _Event, day: int) -> bool:
 
 
 def _capacity_loss(
-    evs: Sequence[_Event], day: int, p: ArioParams, an: ArioNet, size: int
-) -> tuple[FloatArray, BoolArray]:
-    """Δ_n(t) = max(Σ_events lost_n / K_n, max_events capacity share), and which scenarios rebuild.
+    evs: Sequence[_Event], day: int, p: ArioParams, an: ArioNet, delta: FloatArray
+) -> BoolArray:
+    """Δ_n(t) = max(Σ_events lost_n / K_n, max_events capacity share) into ``delta`` (n, S), and
+    which scenarios rebuild (S,).
 
-    A rebuilding event's damage is its initial damage until day o + d, then its remaining
-    rebuilding demand / f (0 once rebuilt).  -> (n, S), (S,).
+    Only the rows of the events' nodes are written (the others stay as they are: 0). A rebuilding
+    event's damage is its initial damage until day o + d, then its remaining rebuilding demand / f
+    (0 once rebuilt).
     """
-    n = len(an.x0)
-    lost = np.zeros((n, size))
-    share = np.zeros((n, size))
+    size = delta.shape[1]
     rebuilding = np.zeros(size, dtype=bool)
+    if not evs:
+        return rebuilding
+    rows = np.unique(np.concatenate([ev.nodes for ev in evs]))
+    lost = np.zeros((len(rows), size))
+    share = np.zeros((len(rows), size))
     for ev in evs:
+        at = np.searchsorted(rows, ev.nodes)
         if ev.spec.kind == "capacity":
-            v = _capacity_lost(ev, day, p, n)
+            v = _capacity_lost(ev, day, p)
             if v is not None:
-                np.maximum(share, v, out=share)
+                most = np.zeros_like(share)
+                np.maximum.at(most, at, v)
+                np.maximum(share, most, out=share)
         elif ev.remaining is not None and ev.finished is not None:
             if day < ev.spec.occurrence:
                 continue
@@ -986,12 +1120,15 @@ def _capacity_loss(
             dmg = _remaining_damage(ev, len(ev.nodes)) if later else ev.impact
             if _rebuilding(ev, day):
                 rebuilding |= alive
-            np.add.at(lost, ev.nodes, dmg * alive)
+            np.add.at(lost, at, dmg * alive)
         else:
-            v = _capital_lost(ev, day, p, n)
+            v = _capital_lost(ev, day, p)
             if v is not None:
-                lost += v
-    return np.maximum(_div(lost, an.capital[:, None]), share), rebuilding
+                total = np.zeros_like(lost)
+                np.add.at(total, at, v)
+                lost += total
+    delta[rows] = np.maximum(_div(lost, an.capital[rows][:, None]), share)
+    return rebuilding
 
 
 def _rebuilding_demand(evs: Sequence[_Event], day: int, p: ArioParams, n: int) -> FloatArray:
