@@ -1,9 +1,10 @@
-"""What a run records, into preallocated buffers, after each day's step (never inside kernels).
+"""What a run records, into preallocated buffers, after each day's step.
 
 ``record="full"`` keeps every node per day; ``record="summary"`` aggregates nodes to their market
 (region, product) per day — sums of output, capacity, unmet demand and exports, the smallest days of
 cover, the dominant binding constraint — and final demand to (supplier market, buyer region), so
-memory is S × days × markets, whatever the network size.
+memory is S × days × markets, whatever the network size. The summary sums are added up by the
+node pass itself, at the positions :meth:`Recorder.summary_layout` gives; the recorder stores them.
 """
 
 from __future__ import annotations
