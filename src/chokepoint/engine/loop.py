@@ -4,7 +4,8 @@ Loops run over days, over the rules of the batch and over scenario chunks — ne
 links: the per-node and per-pair work of a day is two compiled passes (:mod:`chokepoint.engine.fused`)
 over arrays with the scenario axis last. A day t:
 
-0. arrivals taken out of the pipeline yesterday and strategic releases enter the stocks I_k;
+0. strategic releases enter the stocks I_k (the day's arrivals entered them at the end of
+   yesterday's pair pass);
 1. capacity K_n(t) = K_n · capacity factors · α_n + added capacity;
 2. servable orders O_n: yesterday's orders per link σ_e · order_k under permits p_e and quota caps,
    summed by supplier, plus final demand;
@@ -12,7 +13,8 @@ over arrays with the scenario axis last. A day t:
    ratio x_n / O_n, final deliveries, expected use, overproduction α_n;
 4. (pair pass) proportional shipments into the pipeline (arriving on day t + L_e), shortfalls,
    next orders (expected use plus the inventory-and-pipeline gap over T_r), adaptation of sourcing
-   shares toward spare, permitted, qualified suppliers, and tomorrow's orders per supplier;
+   shares toward spare, permitted, qualified suppliers, tomorrow's orders per supplier, and
+   tomorrow's arrivals out of the pipeline into the stocks;
 5. scarcity prices per market, records.
 """
 
