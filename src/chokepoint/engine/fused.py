@@ -17,8 +17,8 @@ pairs or links, so the engine can run disjoint blocks of a pass on threads.
     ARIO overproduction, and the market sums behind prices.
 :func:`pair_pass`
     Steps 5 and 7–8 at pair level: proportional shipments of each link into the pair's pipeline
-    ring (arriving on day t + L_e), tomorrow's arrivals taken out of the ring, the shortfall and
-    first short day, next orders, and adaptation of sourcing shares.
+    ring (arriving on day t + L_e), the shortfall and first short day, next orders, adaptation of
+    sourcing shares, and tomorrow's arrivals taken out of the ring into the stocks.
 
 They are compiled once (``cache=True`` writes the machine code next to this file, or into
 ``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use). Loops over
