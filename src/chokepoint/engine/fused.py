@@ -159,9 +159,10 @@ def _node_pass(
     ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios).
 
     Summary records (when ``node_pos`` is not empty) are added up here, while the values are at
-    hand: by position p = ``node_pos[n]`` into ``summary`` (8, P, S) — Σ x, Σ K(t), Σ unmet, Σ
-    exports, min days of cover, and Σ (x̄ − x)⁺ by binding code (rows 5–7) — and by final-demand
-    group ``final_pos[f]`` into ``final_sums`` (2, G, S): Σ deliveries, Σ final demand.
+    hand: by position p = ``node_pos[n]`` into ``summary`` (P, 8, S) — Σ x, Σ K(t), Σ unmet, Σ
+    exports, min days of cover, and Σ (x̄ − x)⁺ by binding code (entries 5–7; a position's eight
+    values share a cache line) — and by final-demand group ``final_pos[f]`` into ``final_sums``
+    (G, 2, S): Σ deliveries, Σ final demand.
     """
     size = cap.shape[1]
     summarizing = node_pos.shape[0] > 0
@@ -250,8 +251,8 @@ def _node_pass(
                 market_bought[fd_market[f], s] += final[f, s]
                 market_got[fd_market[f], s] += d
                 if summarizing:
-                    final_sums[0, final_pos[f], s] += d
-                    final_sums[1, final_pos[f], s] += final[f, s]
+                    final_sums[final_pos[f], 0, s] += d
+                    final_sums[final_pos[f], 1, s] += final[f, s]
             exports_out[node, s] = exports
             scarcity = max((servable - x) / servable, 0.0) if servable > 0 else 0.0
             a_n = alpha[node, s]
@@ -264,15 +265,15 @@ def _node_pass(
             market_potential[mk, s] += potential
             if summarizing:
                 p = node_pos[node]
-                summary[0, p, s] += x
-                summary[1, p, s] += k_t
-                summary[2, p, s] += unmet_out[node, s]
-                summary[3, p, s] += exports
+                summary[p, 0, s] += x
+                summary[p, 1, s] += k_t
+                summary[p, 2, s] += unmet_out[node, s]
+                summary[p, 3, s] += exports
                 cover_days = inv_days_out[node, s]
-                if cover_days < summary[4, p, s]:  # (NaN never counts)
-                    summary[4, p, s] = cover_days
+                if cover_days < summary[p, 4, s]:  # (NaN never counts)
+                    summary[p, 4, s] = cover_days
                 if base > x:
-                    summary[5 + code, p, s] += base - x
+                    summary[p, 5 + code, s] += base - x
 
 
 def _pair_pass(

@@ -180,8 +180,8 @@ def run_chunk(
     bin_sums = np.empty((blocks.count, net.bin_size, 2, size), dtype=ft)  # scratch per block
     # summary records, added up by the node pass per block (float64), combined in block order
     node_pos, final_pos, n_pos, n_groups = recorder.summary_layout()
-    block_summary = np.empty((blocks.count, 8, n_pos, size))
-    block_final = np.empty((blocks.count, 2, n_groups, size))
+    block_summary = np.empty((blocks.count, n_pos, 8, size))
+    block_final = np.empty((blocks.count, n_groups, 2, size))
     ring_lengths = np.arange(int(np.diff(net.ring_ptr).max(initial=1)) + 1)
     base_final = np.broadcast_to(net.fd_quantity[:, None], (net.n_final, size)).astype(ft)
 
@@ -227,7 +227,7 @@ def run_chunk(
             # 3. the node pass: orders received, production, use, cover, deliveries, overproduction
             block_markets.fill(0.0)
             block_summary.fill(0.0)
-            block_summary[:, 4] = np.inf  # smallest days of cover
+            block_summary[:, :, 4] = np.inf  # smallest days of cover
             block_final.fill(0.0)
 
             blocks.run(
@@ -347,9 +347,10 @@ def run_chunk(
                     market_price=np.exp(st.log_price),
                 )
             else:
-                summary = block_summary.sum(axis=0)
-                summary[4] = block_summary[:, 4].min(axis=0)
-                recorder.record_summary(day, summary, block_final.sum(axis=0), np.exp(st.log_price))
+                summary = block_summary.sum(axis=0).transpose(1, 0, 2)  # (8, P, S)
+                summary[4] = block_summary[:, :, 4].min(axis=0)
+                final_sums = block_final.sum(axis=0).transpose(1, 0, 2)  # (2, G, S)
+                recorder.record_summary(day, summary, final_sums, np.exp(st.log_price))
             if progress is not None:
                 progress(size)
     finally:
