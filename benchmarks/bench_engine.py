@@ -139,7 +139,6 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     from chokepoint.engine.loop import block_count
     from chokepoint.scenario.batch import Rule, ScenarioBatch
 
-    batch_size = size
     t0 = time.perf_counter()
     net = make_network(n)
     build = time.perf_counter() - t0
@@ -147,15 +146,16 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     banned = np.unique(rng.integers(0, net.n_links, size=max(1, net.n_links // 100)))
     shocked = np.unique(rng.integers(0, net.n_nodes, size=max(1, net.n_nodes // 100)))
 
-    def batch(days: int) -> ScenarioBatch:
-        rules = [
-            Rule("permit", banned, 0, np.zeros((size, 1)), length=days),
-            Rule("capacity_factor", shocked, 0, np.full((size, 1), 0.5), length=days),
-        ]
-        return ScenarioBatch("bench", days, [f"m{i}" for i in range(size)], rules=rules)
-
     chunk = size if size * n <= 8_000_000 else max(1, 8_000_000 // n)
-    size = chunk  # one chunk of the batch: every chunk does the same work
+
+    def batch(days: int) -> ScenarioBatch:
+        """One chunk of the batch (every chunk does the same work)."""
+        rules = [
+            Rule("permit", banned, 0, np.zeros((chunk, 1)), length=days),
+            Rule("capacity_factor", shocked, 0, np.full((chunk, 1), 0.5), length=days),
+        ]
+        return ScenarioBatch("bench", days, [f"m{i}" for i in range(chunk)], rules=rules)
+
     params = cp.EngineParams(dtype=dtype, scenario_chunk=chunk, threads=threads)  # type: ignore[arg-type]
     cp.simulate(net, batch(1), params, record="summary")  # warm-up: numba cache, page faults
     stamps: list[tuple[float, float]] = []
@@ -177,7 +177,7 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     return {
         "nodes": net.n_nodes,
         "links": net.n_links,
-        "batch": batch_size,
+        "batch": size,
         "run": chunk,
         "dtype": dtype,
         "threads": min(threads or os.cpu_count() or 1, block_count(net.n_links)),

@@ -1109,9 +1109,7 @@ def _capacity_loss(
         if ev.spec.kind == "capacity":
             v = _capacity_lost(ev, day, p)
             if v is not None:
-                most = np.zeros_like(share)
-                np.maximum.at(most, at, v)
-                np.maximum(share, most, out=share)
+                np.maximum.at(share, at, v)
         elif ev.remaining is not None and ev.finished is not None:
             if day < ev.spec.occurrence:
                 continue

@@ -333,6 +333,9 @@ def _pair_pass(
     wide_target = target.shape[1] > 1
     n_rules = rule_link.shape[0]
     r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
+    # the adaptation's weights w_e and permits p_e of the current pair
+    widest = int(np.max(link_ptr[lo + 1 : hi + 1] - link_ptr[lo:hi])) if hi > lo else 0
+    weight, permit = np.empty(widest), np.empty(widest)
     for k in range(lo, hi):
         e0, e1 = link_ptr[k], link_ptr[k + 1]
         r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
@@ -381,22 +384,16 @@ def _pair_pass(
                     if rr < n_rules and rule_link[rr] == e:
                         p_e = rule_permit[rr, s]
                         rr += 1
+                    w = 0.0
                     if _qualified(link_alt_days[e], since, day):
-                        w_total += p_e * supply[link_src[e], SPARE, s]
+                        w = p_e * supply[link_src[e], SPARE, s]
+                    permit[e - e0], weight[e - e0] = p_e, w
+                    w_total += w
                 if w_total > 0.0:
                     pipe = 0.0
-                    rr = r_first
                     for e in range(e0, e1):
-                        p_e = 1.0
-                        if rr < n_rules and rule_link[rr] == e:
-                            p_e = rule_permit[rr, s]
-                            rr += 1
-                        u = link_src[e]
-                        w = 0.0
-                        if _qualified(link_alt_days[e], since, day):
-                            w = p_e * supply[u, SPARE, s]
-                        q = share[e, s] * order * p_e * supply[u, RATIO, s]
-                        sigma_star = q / want + short * w / w_total
+                        q = share[e, s] * order * permit[e - e0] * supply[link_src[e], RATIO, s]
+                        sigma_star = q / want + short * weight[e - e0] / w_total
                         share[e, s] += speed * (sigma_star - share[e, s])
                         pipe += share[e, s] * link_lead[e]
                     pipe_target[k, s] = pair_use[k] * pipe
