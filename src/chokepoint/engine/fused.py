@@ -121,7 +121,6 @@ def _node_pass(
     want_binding_input: bool,
     node_pos: IntArray,
     final_pos: IntArray,
-    cover: FloatArray,
     x_out: FloatArray,
     binding_out: npt.NDArray[np.int8],
     binding_input_out: IntArray,
@@ -144,7 +143,8 @@ def _node_pass(
     ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
     (0, 2, S) when no rule is in force):
 
-    * C_g = Σ_{k∈g} I_k / a_k (``cover``, scratch (G, S)); min_g C_g (+inf without inputs);
+    * C_g = Σ_{k∈g} I_k / a_k (``cover``, a scratch row per group of n); min_g C_g (+inf without
+      inputs);
     * x_n = min(K_n(t), min_g C_g, O_n); binding code DEMAND if O_n ≤ min(K, C), else CAPACITY if
       K ≤ C, else INPUT (and the input product of the first group at the minimum);
     * use_k = min(x_n · I_k / C_g(k), I_k), I_k ← max(I_k − use_k, 0); days of cover after use
@@ -156,7 +156,9 @@ def _node_pass(
       use_k; α_n ← ARIO overproduction with scarcity (O_n − x_n) / O_n;
     * market sums: final demand and deliveries (buyers), output and potential min(K, C) (sellers).
 
-    ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios).
+    ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios). The per-node and
+    per-final outputs (``x_out`` … ``delivered_out``) are skipped when they have no rows (a
+    summary run keeps only the sums below).
 
     Summary records (when ``node_pos`` is not empty) are added up here, while the values are at
     hand: by position p = ``node_pos[n]`` into ``summary`` (P, 8, S) — Σ x, Σ K(t), Σ unmet, Σ
@@ -169,7 +171,11 @@ def _node_pass(
     wide_amount = amount.shape[1] > 1
     wide_req = requirement.shape[1] > 1
     has_rules = restricted.shape[0] > 0
+    writing = x_out.shape[0] > 0
     inf = np.inf
+    widest = int(np.max(group_ptr[lo + 1 : hi + 1] - group_ptr[lo:hi])) if hi > lo else 0
+    cover = np.empty((max(widest, 1), size), dtype=stock.dtype)  # C_g of the node's groups
+    rounded = np.empty(2, dtype=stock.dtype)  # unmet and days of cover as the records keep them
     for node in range(lo, hi):
         if node == lo or node % bin_size == 0:
             _sum_bin(node // bin_size, bin_size, bin_ptr, slot_src, slot_export, demand, acc)
@@ -180,16 +186,16 @@ def _node_pass(
         mk = node_market[node]
         for g in range(g0, g1):
             for s in range(size):
-                cover[g, s] = 0.0
+                cover[g - g0, s] = 0.0
         for k in range(p0, p1):
             g = pair_group[k]
             for s in range(size):
                 a = amount[k, s if wide_amount else 0]
-                cover[g, s] += stock[k, s] / a if a > 0 else inf
+                cover[g - g0, s] += stock[k, s] / a if a > 0 else inf
         for s in range(size):
             node_cover = inf
             for g in range(g0, g1):
-                node_cover = min(node_cover, cover[g, s])
+                node_cover = min(node_cover, cover[g - g0, s])
             fd_orders = 0.0
             for i in range(f0, f1):
                 fd_orders += final[fd_order[i], s]
@@ -208,29 +214,33 @@ def _node_pass(
                 code = CAPACITY
             if servable <= potential:
                 code = DEMAND
-            x_out[node, s] = x
-            binding_out[node, s] = code
+            if writing:
+                x_out[node, s] = x
+                binding_out[node, s] = code
             if want_binding_input:
                 b = -1
                 if code == INPUT:
                     for g in range(g0, g1):
-                        if cover[g, s] <= node_cover:
+                        if cover[g - g0, s] <= node_cover:
                             b = group_product[g]
                             break
                 binding_input_out[node, s] = b
             # days of cover after today's use: each group's cover falls by x (Σ_k use_k / a_k = x)
             after = inf
             for g in range(g0, g1):
-                after = min(after, cover[g, s] - x)
+                after = min(after, cover[g - g0, s] - x)
             base = base_output[node]
-            inv_days_out[node, s] = max(after, 0.0) / base if base > 0 else inf
+            rounded[1] = max(after, 0.0) / base if base > 0 else inf
             ratio = min(x / servable, 1.0) if servable > 0 else 0.0
             supply[node, RATIO, s] = ratio
             supply[node, SPARE, s] = max(potential - x, 0.0)
-            unmet_out[node, s] = max(wanted + fd_orders - x, 0.0)
+            rounded[0] = max(wanted + fd_orders - x, 0.0)
+            if writing:
+                unmet_out[node, s] = rounded[0]
+                inv_days_out[node, s] = rounded[1]
             planned = min(k_t, servable)
             for k in range(p0, p1):
-                cg = cover[pair_group[k], s]
+                cg = cover[pair_group[k] - g0, s]
                 use = x * (stock[k, s] / cg) if cg > 0 else 0.0
                 use = min(use, stock[k, s])
                 stock[k, s] = max(stock[k, s] - use, 0.0)
@@ -245,7 +255,8 @@ def _node_pass(
             for i in range(f0, f1):
                 f = fd_order[i]
                 d = final[f, s] * ratio
-                delivered_out[f, s] = d
+                if writing:
+                    delivered_out[f, s] = d
                 if fd_export[f]:
                     exports += d
                 market_bought[fd_market[f], s] += final[f, s]
@@ -253,7 +264,8 @@ def _node_pass(
                 if summarizing:
                     final_sums[final_pos[f], 0, s] += d
                     final_sums[final_pos[f], 1, s] += final[f, s]
-            exports_out[node, s] = exports
+            if writing:
+                exports_out[node, s] = exports
             scarcity = max((servable - x) / servable, 0.0) if servable > 0 else 0.0
             a_n = alpha[node, s]
             if scarcity > 0:
@@ -267,9 +279,9 @@ def _node_pass(
                 p = node_pos[node]
                 summary[p, 0, s] += x
                 summary[p, 1, s] += k_t
-                summary[p, 2, s] += unmet_out[node, s]
+                summary[p, 2, s] += rounded[0]
                 summary[p, 3, s] += exports
-                cover_days = inv_days_out[node, s]
+                cover_days = rounded[1]
                 if cover_days < summary[p, 4, s]:  # (NaN never counts)
                     summary[p, 4, s] = cover_days
                 if base > x:

@@ -163,15 +163,15 @@ def run_chunk(
     n, m, n_markets = net.n, net.m, net.n_markets
     full = recorder.mode == "full"
 
-    # day buffers, reused
-    cover = np.empty((net.n_groups, size), dtype=ft)
-    x = np.empty((n, size), dtype=ft)
-    binding = np.empty((n, size), dtype=np.int8)
-    binding_input = np.full((n if full else 0, size), -1, dtype=np.int32)
-    unmet, inv_days, exports = (np.empty((n, size), dtype=ft) for _ in range(3))
+    # day buffers, reused; a summary run keeps no per-node records (rows 0: the node pass skips them)
+    node_rows, final_rows = (n, net.n_final) if full else (0, 0)
+    x = np.empty((node_rows, size), dtype=ft)
+    binding = np.empty((node_rows, size), dtype=np.int8)
+    binding_input = np.full((node_rows, size), -1, dtype=np.int32)
+    unmet, inv_days, exports = (np.empty((node_rows, size), dtype=ft) for _ in range(3))
     no_restriction = np.zeros((0, 2, size), dtype=ft)
     restricted = np.zeros((n, 2, size), dtype=ft) if len(rs.links) else no_restriction
-    delivered = np.empty((net.n_final, size), dtype=ft)
+    delivered = np.empty((final_rows, size), dtype=ft)
     blocks = _Blocks(net, params.threads)
     # market sums per block (bought, got, sold, potential), added in block order: the same result
     # whatever the number of threads
@@ -267,7 +267,6 @@ def run_chunk(
                     full,
                     node_pos,
                     final_pos,
-                    cover,
                     x,
                     binding,
                     binding_input,
