@@ -19,7 +19,10 @@ scenarios). "setup s" is the rest of the run (preparing arrays, initial states, 
 Dataset). A numpy triad ``a = b + s * c`` measured in the same run gives the machine's memory
 bandwidth; the ratio "triads/day" is the time per simulated chunk-day divided by the time a triad
 over S x E float64 elements takes at that bandwidth: how many memory passes over the chunk's links
-a simulated day costs. Times are wall-clock and CPU time of
+a simulated day costs. "floor s/yr" is the least time the day's memory traffic allows: the
+bytes a day must move at least (:func:`day_bytes`, counted like the triad) at the bandwidth of one
+triad per engine thread side by side ("all-core GB/s"); "x floor" is the measured time over it.
+Times are wall-clock and CPU time of
 the process (all threads: networks of a million links and more run their day passes on
 ``--threads`` threads, default one per core); on a shared, loaded machine wall time is inflated and
 noisy. Column "run" is the number of scenarios simulated (one chunk). Runs use
@@ -133,6 +136,54 @@ def triad_bandwidth(size: int = 1 << 24, repeat: int = 5) -> float:
     return 24 * size / best
 
 
+def triad_bandwidth_all_cores(threads: int, size: int = 1 << 24, repeat: int = 5) -> float:
+    """The triad's bandwidth in bytes/s with one triad per thread side by side (numpy releases the
+    GIL): what the engine's passes, run on ``threads`` threads, can stream at most."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays = [(np.empty(size), np.ones(size), np.ones(size)) for _ in range(threads)]
+
+    def triad(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+        np.multiply(c, 3.0, out=a)
+        np.add(a, b, out=a)
+
+    best = np.inf
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            list(pool.map(lambda abc: triad(*abc), arrays))
+            best = min(best, time.perf_counter() - t)
+    return 24 * size * threads / best
+
+
+def day_bytes(net, size: int, itemsize: int, pipeline_max_days: int) -> float:  # type: ignore[no-untyped-def]
+    """Bytes a simulated day must move at least, counted like the triad (each array read once per
+    pass that reads it and written once per pass that writes it; no write-allocate; a supplier's
+    row gathered by its links counted once): a lower bound on the engine's memory traffic.
+
+    With f = ``itemsize`` and S = ``size``, per link: sourcing share (read), orders per link
+    (written, read), binned orders (written, read) — 5 S f — plus 15 bytes of indices; per ring slot
+    (Σ_k max lead time of pair k): read and written, 2 S f; per input pair: stock, orders, wanted,
+    transit (read and written by the pair pass), pipeline target, expected use (read), stock and
+    expected use again (read and written by the node pass) — 14 S f — first short day 4 S, target,
+    amount, use per unit 3 f, indices 32 bytes; per node: delivery ratio and spare (written, read),
+    capacity (three passes), overproduction (read, written), held-back orders (2 S f, read), final
+    demand — 12 S f — plus f and 57 bytes of indices. Records of a summary run are not counted.
+    """
+    lead = np.clip(net.link_lead_time, 1, pipeline_max_days)
+    longest = np.zeros(net.n_pairs, dtype=np.int64)
+    np.maximum.at(longest, net.link_pair, lead)
+    slots = int(np.maximum(longest, 1).sum())
+    f, s = itemsize, size
+    per_link = 5 * s * f + 15
+    per_slot = 2 * s * f
+    per_pair = 14 * s * f + 4 * s + 3 * f + 32
+    per_node = 12 * s * f + f + 57
+    return float(
+        net.n_links * per_link + slots * per_slot + net.n_pairs * per_pair + net.n_nodes * per_node
+    )
+
+
 def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[str, object]:
     """Time ``days`` simulated days of ``size`` scenarios on an n-node network (this process)."""
     import chokepoint as cp
@@ -174,13 +225,18 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     bandwidth = triad_bandwidth()
     triad = 24 * net.n_links * chunk / bandwidth  # one triad over a chunk's S x E elements
+    used = min(threads or os.cpu_count() or 1, block_count(net.n_links))
+    all_cores = triad_bandwidth_all_cores(used)
+    floor_day = (
+        day_bytes(net, chunk, np.dtype(dtype).itemsize, params.pipeline_max_days) / all_cores
+    )
     return {
         "nodes": net.n_nodes,
         "links": net.n_links,
         "batch": size,
         "run": chunk,
         "dtype": dtype,
-        "threads": min(threads or os.cpu_count() or 1, block_count(net.n_links)),
+        "threads": used,
         "days": days,
         "build_s": round(build, 2),
         "setup_s": round(setup, 2),
@@ -189,6 +245,8 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
         "peak_gib": peak,
         "triad_gbps": bandwidth / 1e9,
         "triads_per_day": per_day / triad,
+        "all_core_gbps": all_cores / 1e9,
+        "floor_s_per_scenario_year": floor_day * 365 / chunk,
     }
 
 
@@ -210,7 +268,7 @@ def main() -> None:
         f"{'nodes':>9} {'links':>10} {'S':>3} {'run':>3} {'dtype':>7} {'thr':>3} {'days':>4} "
         f"{'setup s':>7} "
         f"{'s/scen-yr':>10} {'cpu s/scen-yr':>13} {'peak GiB':>8} {'triad GB/s':>10} "
-        f"{'triads/day':>10}"
+        f"{'triads/day':>10} {'all-core GB/s':>13} {'floor s/yr':>10} {'x floor':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -228,7 +286,9 @@ def main() -> None:
             f"{r['days']:>4} "
             f"{r['setup_s']:>7.2f} {r['s_per_scenario_year']:>10.3f} "
             f"{r['cpu_s_per_scenario_year']:>13.3f} {r['peak_gib']:>8.2f} "
-            f"{r['triad_gbps']:>10.1f} {r['triads_per_day']:>10.1f}",
+            f"{r['triad_gbps']:>10.1f} {r['triads_per_day']:>10.1f} {r['all_core_gbps']:>13.1f} "
+            f"{r['floor_s_per_scenario_year']:>10.3f} "
+            f"{r['s_per_scenario_year'] / r['floor_s_per_scenario_year']:>7.2f}",
             flush=True,
         )
 
