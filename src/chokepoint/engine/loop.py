@@ -162,6 +162,7 @@ def run_chunk(
     no_rules = (np.zeros(0, np.int64), np.ones((0, size), ft))
     n, m, n_markets = net.n, net.m, net.n_markets
     full = recorder.mode == "full"
+    pair_pass = F.pair_pass if size == 1 else F.pair_pass_batch  # S > 1: scenario innermost
 
     # day buffers, reused; a summary run keeps no per-node records (rows 0: the node pass skips them)
     node_rows, final_rows = (n, net.n_final) if full else (0, 0)
@@ -286,7 +287,7 @@ def run_chunk(
             target = target0 * target_factor if target_factor is not None else target0
 
             blocks.run(
-                F.pair_pass,
+                pair_pass,
                 blocks.pairs,
                 (
                     net.link_ptr,
