@@ -104,7 +104,6 @@ def _node_pass(
     pair_group: IntArray,
     group_product: IntArray,
     fd_ptr: IntArray,
-    fd_order: IntArray,
     fd_export: BoolArray,
     fd_market: IntArray,
     node_market: IntArray,
@@ -147,7 +146,8 @@ def _node_pass(
     Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + final demand (the
     orders per link σ_e order_k of n's links, summed bin by bin from ``demand`` into the scratch
     ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
-    (0, 2, S) when no rule is in force):
+    (0, 2, S) when no rule is in force; n's final-demand entries f are ``fd_ptr[n]:fd_ptr[n+1]``,
+    every per-entry array in node order):
 
     * C_g = Σ_{k∈g} I_k / a_k (``cover``, a scratch row per group of n); min_g C_g (+inf without
       inputs);
@@ -204,7 +204,7 @@ def _node_pass(
                 node_cover = min(node_cover, cover[g - g0, s])
             fd_orders = 0.0
             for i in range(f0, f1):
-                fd_orders += final[fd_order[i], s]
+                fd_orders += final[i, s]
             wanted = acc[at, 0, s]
             allowed_export = acc[at, 1, s]
             allowed = wanted
@@ -258,8 +258,7 @@ def _node_pass(
                     basis = use
                 expected_use[k, s] += smoothing * (basis - expected_use[k, s])
             exports = allowed_export * ratio
-            for i in range(f0, f1):
-                f = fd_order[i]
+            for f in range(f0, f1):
                 d = final[f, s] * ratio
                 if writing:
                     delivered_out[f, s] = d

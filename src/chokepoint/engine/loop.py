@@ -184,7 +184,15 @@ def run_chunk(
     block_summary = np.empty((blocks.count, n_pos, 8, size))
     block_final = np.empty((blocks.count, n_groups, 2, size))
     ring_lengths = np.arange(int(np.diff(net.ring_ptr).max(initial=1)) + 1)
-    base_final = np.broadcast_to(net.fd_quantity[:, None], (net.n_final, size)).astype(ft)
+    # final-demand entries in node order, so the node pass reads them in one sweep (rules and
+    # records keep the network's order: entry f sits at fd_rank[f])
+    fd_order = net.fd_order
+    fd_rank = np.empty_like(fd_order)
+    fd_rank[fd_order] = np.arange(len(fd_order))
+    reordered = not np.array_equal(fd_order, np.arange(len(fd_order)))
+    fd_export, fd_market = net.fd_export[fd_order], net.fd_market[fd_order]
+    final_pos = final_pos[fd_order] if len(final_pos) else final_pos
+    base_final = np.broadcast_to(net.fd_quantity[fd_order, None], (net.n_final, size)).astype(ft)
 
     try:
         for day in range(horizon):
@@ -219,7 +227,7 @@ def run_chunk(
             fd_factor = rs.factor("final_demand_factor", day)
             if fd_factor is not None:
                 final = base_final.copy()
-                final[fd_factor[0]] = net.fd_quantity[fd_factor[0], None] * fd_factor[1]
+                final[fd_rank[fd_factor[0]]] = net.fd_quantity[fd_factor[0], None] * fd_factor[1]
             requirement = rs.dense_factor("requirement_factor", day, m)
             amount = amount0 * requirement if requirement is not None else amount0
 
@@ -245,9 +253,8 @@ def run_chunk(
                     net.pair_group,
                     net.group_product,
                     net.fd_ptr,
-                    net.fd_order,
-                    net.fd_export,
-                    net.fd_market,
+                    fd_export,
+                    fd_market,
                     net.node_market,
                     net.output,
                     use_per_unit,
@@ -342,8 +349,8 @@ def run_chunk(
                     inventory_days=inv_days,
                     unmet_demand=unmet,
                     exports=exports,
-                    final_delivered=delivered,
-                    final_demand=final,
+                    final_delivered=delivered[fd_rank] if reordered else delivered,
+                    final_demand=final[fd_rank] if reordered else final,
                     market_price=np.exp(st.log_price),
                 )
             else:
