@@ -6,7 +6,10 @@ Synthetic network (built as arrays, no tables): n nodes in 100 product classes o
 n makes product p = n mod 100 and needs two inputs, p+1 and p+7 (mod 100), a = 0.4 each; each input
 pair buys from 5 random suppliers of its product (0.08 units/day each), so every node has 10
 incoming and exactly 10 outgoing links and sells 0.2 to final demand: the network is balanced
-(x̄ = 1). Lead times 1-20 days, 30 days of stock, capacity 1.2. The scenario bans 1% of links and
+(x̄ = 1). The j-th supplier of a buyer of rank r = n // 100 is a random rank perm_j[r] of the input's
+class, the same for all 100 buyers of rank r: consecutive buyers have neighbouring suppliers, a
+cache-friendly node order (in a random node order the engine's pair pass is about 3x slower; see
+docs/engine.md). Lead times 1-20 days, 30 days of stock, capacity 1.2. The scenario bans 1% of links and
 halves the capacity of 1% of nodes from day 0.
 
 Each configuration runs in a fresh subprocess (clean peak memory, ru_maxrss): a warm-up, then a
