@@ -22,9 +22,8 @@ pairs or links, so the engine can run disjoint blocks of a pass on threads.
 :func:`pair_pass_batch`
     The same for a batch (S > 1), with the loops over a pair's links taking the scenario innermost
     so that they compile to vector instructions: 25–30% faster at S = 8, but twice as slow at S = 1,
-    hence two versions. The pair's own update and the adaptation are written out in both (a helper
-    taking arrays would pay atomic reference counts per call); both give the same bits per scenario,
-    which the tests check.
+    hence two kernels, compiled from one source (:func:`_pair_pass_kernel`); both give the same bits
+    per scenario, which the tests check.
 
 They are compiled once (``cache=True`` writes the machine code next to this file, or into
 ``NUMBA_CACHE_DIR``; on a read-only install numba compiles in memory at first use). Loops over
@@ -293,260 +292,191 @@ def _node_pass(
                     summary[p, 5 + code, s] += base - x
 
 
-def _pair_pass(
-    lo: int,
-    hi: int,
-    link_ptr: IntArray,
-    link_src: IntArray,
-    link_lead: IntArray,
-    link_alt_days: IntArray,
-    ring_ptr: IntArray,
-    pair_market: IntArray,
-    pair_use: FloatArray,
-    rule_link: IntArray,
-    rule_permit: FloatArray,
-    day: int,
-    ring_base: IntArray,
-    supply: FloatArray,
-    target: FloatArray,
-    expected_use: FloatArray,
-    stock: FloatArray,
-    restoration_days: float,
-    speed: float,
-    threshold: float,
-    share: FloatArray,
-    orders: FloatArray,
-    wanted_pair: FloatArray,
-    ring: FloatArray,
-    transit: FloatArray,
-    pipe_target: FloatArray,
-    first_short: IntArray,
-    demand: FloatArray,
-    market_bought: FloatArray,
-    market_got: FloatArray,
-) -> None:
-    """Shipments, pipeline, orders and sourcing of input pairs ``lo:hi`` (DESIGN §5 steps 5, 7, 8).
+def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
+    """The pair pass for one scenario (``batch`` False) or for a batch of S > 1 (True), one source
+    compiled twice: ``batch`` is a constant of each compiled kernel, so each keeps only its branch.
 
-    For each link e of pair k with supplier u and permit multiplier p_e (1 unless the link is in
-    ``rule_link``, sorted): ship_e = σ_e · order_k · p_e · ratio_u, into ring slot
-    (t + L_e) mod B_k of the pair. Then
-
-    * s_k = 1 − received_k / wanted_k (0 when nothing was ordered); the first day with
-      s_k > threshold starts the qualification clock of the pair's alternatives;
-    * order_k ← max(0, E_k + (target_k + Π_k − I_k − T_k) / T_r), with T_k what is in transit
-      after today's shipments (T_k += received_k);
-    * tomorrow's arrivals (slot (t + 1) mod B_k) leave the ring and T_k and enter the stock I_k:
-      the start of tomorrow (DESIGN §5 step 0), done here while the pair is at hand;
-    * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
-      w_e = p_e × the spare capacity of u(e) (what the permit lets through; an alternative counts
-      once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
-    * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
-      them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
-      overwritten: today's value is read first).
-
-    ``target`` is (m, S) or (m, 1); ``ring_base[b]`` = t mod b for every ring length b.
+    For a batch the loops over a pair's links take the scenario innermost (a link's S values side
+    by side) and compile to vector instructions: 25–30% faster at S = 8, but twice as slow at S = 1,
+    hence two kernels. Both give the same bits per scenario (the same expressions in the same order),
+    which the tests check.
     """
-    size = share.shape[1]
-    wide_target = target.shape[1] > 1
-    n_rules = rule_link.shape[0]
-    r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
-    # the adaptation's weights w_e and permits p_e of the current pair
-    widest = int(np.max(link_ptr[lo + 1 : hi + 1] - link_ptr[lo:hi])) if hi > lo else 0
-    weight, permit = np.empty(widest), np.empty(widest)
-    for k in range(lo, hi):
-        e0, e1 = link_ptr[k], link_ptr[k + 1]
-        r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
-        base = ring_base[b_k]
-        nxt = base + 1 if base + 1 < b_k else 0
-        while r < n_rules and rule_link[r] < e0:
-            r += 1
-        r_first = r
-        mk = pair_market[k]
-        for s in range(size):
-            order = orders[k, s]
-            got = 0.0
-            rr = r_first
-            for e in range(e0, e1):
-                q = share[e, s] * order
-                if rr < n_rules and rule_link[rr] == e:
-                    q = q * rule_permit[rr, s]
-                    rr += 1
-                q = q * supply[link_src[e], RATIO, s]
-                slot = base + link_lead[e]
-                if slot >= b_k:
-                    slot -= b_k
-                ring[r0 + slot, s] += q
-                got += q
-            want = wanted_pair[k, s]
-            in_transit = transit[k, s] + got
-            arrived = ring[r0 + nxt, s]  # tomorrow's arrivals
-            ring[r0 + nxt, s] = 0.0
-            market_bought[mk, s] += want
-            market_got[mk, s] += got
-            short = 1.0 - got / want if want > 0 else 0.0
-            if first_short[k, s] < 0 and short > threshold:
-                first_short[k, s] = day
-            gap = target[k, s if wide_target else 0] + pipe_target[k, s] - stock[k, s]
-            gap -= in_transit
-            new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
-            stock[k, s] += arrived  # in stock at the start of tomorrow (DESIGN §5 step 0)
-            transit[k, s] = in_transit - arrived
-            if speed > 0 and short > threshold:
-                # adaptation (inline: a helper taking arrays pays reference counts per call)
-                since = first_short[k, s]
-                w_total = 0.0
+
+    def pair_pass(
+        lo: int,
+        hi: int,
+        link_ptr: IntArray,
+        link_src: IntArray,
+        link_lead: IntArray,
+        link_alt_days: IntArray,
+        ring_ptr: IntArray,
+        pair_market: IntArray,
+        pair_use: FloatArray,
+        rule_link: IntArray,
+        rule_permit: FloatArray,
+        day: int,
+        ring_base: IntArray,
+        supply: FloatArray,
+        target: FloatArray,
+        expected_use: FloatArray,
+        stock: FloatArray,
+        restoration_days: float,
+        speed: float,
+        threshold: float,
+        share: FloatArray,
+        orders: FloatArray,
+        wanted_pair: FloatArray,
+        ring: FloatArray,
+        transit: FloatArray,
+        pipe_target: FloatArray,
+        first_short: IntArray,
+        demand: FloatArray,
+        market_bought: FloatArray,
+        market_got: FloatArray,
+    ) -> None:
+        """Shipments, pipeline, orders and sourcing of input pairs ``lo:hi`` (DESIGN §5 steps 5, 7, 8).
+
+        For each link e of pair k with supplier u and permit multiplier p_e (1 unless the link is in
+        ``rule_link``, sorted): ship_e = σ_e · order_k · p_e · ratio_u, into ring slot
+        (t + L_e) mod B_k of the pair. Then
+
+        * s_k = 1 − received_k / wanted_k (0 when nothing was ordered); the first day with
+          s_k > threshold starts the qualification clock of the pair's alternatives;
+        * order_k ← max(0, E_k + (target_k + Π_k − I_k − T_k) / T_r), with T_k what is in transit
+          after today's shipments (T_k += received_k);
+        * tomorrow's arrivals (slot (t + 1) mod B_k) leave the ring and T_k and enter the stock I_k:
+          the start of tomorrow (DESIGN §5 step 0), done here while the pair is at hand;
+        * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
+          w_e = p_e × the spare capacity of u(e) (what the permit lets through; an alternative counts
+          once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
+        * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
+          them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
+          overwritten: today's value is read first).
+
+        ``target`` is (m, S) or (m, 1); ``ring_base[b]`` = t mod b for every ring length b.
+        """
+        size = share.shape[1]
+        wide_target = target.shape[1] > 1
+        n_rules = rule_link.shape[0]
+        r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
+        # the adaptation's weights w_e and permits p_e of the current pair
+        widest = int(np.max(link_ptr[lo + 1 : hi + 1] - link_ptr[lo:hi])) if hi > lo else 0
+        weight, permit = np.empty(widest), np.empty(widest)
+        # (batch) per scenario: Σ shipped, order_k
+        received, new_orders = np.empty(size if batch else 0), np.empty(size if batch else 0)
+        for k in range(lo, hi):
+            e0, e1 = link_ptr[k], link_ptr[k + 1]
+            r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
+            base = ring_base[b_k]
+            nxt = base + 1 if base + 1 < b_k else 0
+            while r < n_rules and rule_link[r] < e0:
+                r += 1
+            r_first = r
+            mk = pair_market[k]
+            if batch:  # shipments of all scenarios, link by link
+                received[:] = 0.0
                 rr = r_first
                 for e in range(e0, e1):
-                    p_e = 1.0
+                    u = link_src[e]
+                    slot = base + link_lead[e]
+                    if slot >= b_k:
+                        slot -= b_k
+                    at = r0 + slot
                     if rr < n_rules and rule_link[rr] == e:
-                        p_e = rule_permit[rr, s]
+                        for s in range(size):
+                            q = share[e, s] * orders[k, s]
+                            q = q * rule_permit[rr, s]
+                            q = q * supply[u, RATIO, s]
+                            ring[at, s] += q
+                            received[s] += q
                         rr += 1
-                    w = 0.0
-                    if _qualified(link_alt_days[e], since, day):
-                        w = p_e * supply[link_src[e], SPARE, s]
-                    permit[e - e0], weight[e - e0] = p_e, w
-                    w_total += w
-                if w_total > 0.0:
-                    pipe = 0.0
-                    for e in range(e0, e1):
-                        q = share[e, s] * order * permit[e - e0] * supply[link_src[e], RATIO, s]
-                        sigma_star = q / want + short * weight[e - e0] / w_total
-                        share[e, s] += speed * (sigma_star - share[e, s])
-                        pipe += share[e, s] * link_lead[e]
-                    pipe_target[k, s] = pair_use[k] * pipe
-            orders[k, s] = new_order
-            total = 0.0
-            for e in range(e0, e1):
-                w = share[e, s] * new_order
-                demand[e, s] = w
-                total += w
-            wanted_pair[k, s] = total
-
-
-def _pair_pass_batch(
-    lo: int,
-    hi: int,
-    link_ptr: IntArray,
-    link_src: IntArray,
-    link_lead: IntArray,
-    link_alt_days: IntArray,
-    ring_ptr: IntArray,
-    pair_market: IntArray,
-    pair_use: FloatArray,
-    rule_link: IntArray,
-    rule_permit: FloatArray,
-    day: int,
-    ring_base: IntArray,
-    supply: FloatArray,
-    target: FloatArray,
-    expected_use: FloatArray,
-    stock: FloatArray,
-    restoration_days: float,
-    speed: float,
-    threshold: float,
-    share: FloatArray,
-    orders: FloatArray,
-    wanted_pair: FloatArray,
-    ring: FloatArray,
-    transit: FloatArray,
-    pipe_target: FloatArray,
-    first_short: IntArray,
-    demand: FloatArray,
-    market_bought: FloatArray,
-    market_got: FloatArray,
-) -> None:
-    """:func:`_pair_pass` for a batch of S > 1 scenarios: the loops over a pair's links take the
-    scenario innermost (a link's S values side by side, vectorised), the pair's own update stays
-    per scenario. The same expressions in the same order per scenario: the same bits."""
-    size = share.shape[1]
-    wide_target = target.shape[1] > 1
-    n_rules = rule_link.shape[0]
-    r = np.searchsorted(rule_link, link_ptr[lo]) if n_rules else 0
-    # the adaptation's weights w_e and permits p_e of the current pair
-    widest = int(np.max(link_ptr[lo + 1 : hi + 1] - link_ptr[lo:hi])) if hi > lo else 0
-    weight, permit = np.empty(widest), np.empty(widest)
-    received, new_orders = np.empty(size), np.empty(size)  # per scenario: Σ shipped, order_k
-    for k in range(lo, hi):
-        e0, e1 = link_ptr[k], link_ptr[k + 1]
-        r0, b_k = ring_ptr[k], ring_ptr[k + 1] - ring_ptr[k]
-        base = ring_base[b_k]
-        nxt = base + 1 if base + 1 < b_k else 0
-        while r < n_rules and rule_link[r] < e0:
-            r += 1
-        r_first = r
-        mk = pair_market[k]
-        received[:] = 0.0
-        rr = r_first
-        for e in range(e0, e1):
-            u = link_src[e]
-            slot = base + link_lead[e]
-            if slot >= b_k:
-                slot -= b_k
-            at = r0 + slot
-            if rr < n_rules and rule_link[rr] == e:
-                for s in range(size):
-                    q = share[e, s] * orders[k, s]
-                    q = q * rule_permit[rr, s]
-                    q = q * supply[u, RATIO, s]
-                    ring[at, s] += q
-                    received[s] += q
-                rr += 1
-            else:
-                for s in range(size):
-                    q = share[e, s] * orders[k, s]
-                    q = q * supply[u, RATIO, s]
-                    ring[at, s] += q
-                    received[s] += q
-        for s in range(size):
-            order = orders[k, s]
-            got = received[s]
-            want = wanted_pair[k, s]
-            in_transit = transit[k, s] + got
-            arrived = ring[r0 + nxt, s]  # tomorrow's arrivals
-            ring[r0 + nxt, s] = 0.0
-            market_bought[mk, s] += want
-            market_got[mk, s] += got
-            short = 1.0 - got / want if want > 0 else 0.0
-            if first_short[k, s] < 0 and short > threshold:
-                first_short[k, s] = day
-            gap = target[k, s if wide_target else 0] + pipe_target[k, s] - stock[k, s]
-            gap -= in_transit
-            new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
-            stock[k, s] += arrived  # in stock at the start of tomorrow (DESIGN §5 step 0)
-            transit[k, s] = in_transit - arrived
-            if speed > 0 and short > threshold:
-                # adaptation (inline: a helper taking arrays pays reference counts per call)
-                since = first_short[k, s]
-                w_total = 0.0
-                rr = r_first
-                for e in range(e0, e1):
-                    p_e = 1.0
-                    if rr < n_rules and rule_link[rr] == e:
-                        p_e = rule_permit[rr, s]
-                        rr += 1
-                    w = 0.0
-                    if _qualified(link_alt_days[e], since, day):
-                        w = p_e * supply[link_src[e], SPARE, s]
-                    permit[e - e0], weight[e - e0] = p_e, w
-                    w_total += w
-                if w_total > 0.0:
-                    pipe = 0.0
-                    for e in range(e0, e1):
-                        q = share[e, s] * order * permit[e - e0] * supply[link_src[e], RATIO, s]
-                        sigma_star = q / want + short * weight[e - e0] / w_total
-                        share[e, s] += speed * (sigma_star - share[e, s])
-                        pipe += share[e, s] * link_lead[e]
-                    pipe_target[k, s] = pair_use[k] * pipe
-            orders[k, s] = new_order
-            new_orders[s] = new_order
-        received[:] = 0.0
-        for e in range(e0, e1):
+                    else:
+                        for s in range(size):
+                            q = share[e, s] * orders[k, s]
+                            q = q * supply[u, RATIO, s]
+                            ring[at, s] += q
+                            received[s] += q
             for s in range(size):
-                w = share[e, s] * new_orders[s]
-                demand[e, s] = w
-                received[s] += w
-        for s in range(size):
-            wanted_pair[k, s] = received[s]
+                order = orders[k, s]
+                if batch:
+                    got = received[s]
+                else:  # shipments of scenario s
+                    got = 0.0
+                    rr = r_first
+                    for e in range(e0, e1):
+                        q = share[e, s] * order
+                        if rr < n_rules and rule_link[rr] == e:
+                            q = q * rule_permit[rr, s]
+                            rr += 1
+                        q = q * supply[link_src[e], RATIO, s]
+                        slot = base + link_lead[e]
+                        if slot >= b_k:
+                            slot -= b_k
+                        ring[r0 + slot, s] += q
+                        got += q
+                want = wanted_pair[k, s]
+                in_transit = transit[k, s] + got
+                arrived = ring[r0 + nxt, s]  # tomorrow's arrivals
+                ring[r0 + nxt, s] = 0.0
+                market_bought[mk, s] += want
+                market_got[mk, s] += got
+                short = 1.0 - got / want if want > 0 else 0.0
+                if first_short[k, s] < 0 and short > threshold:
+                    first_short[k, s] = day
+                gap = target[k, s if wide_target else 0] + pipe_target[k, s] - stock[k, s]
+                gap -= in_transit
+                new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
+                stock[k, s] += arrived  # in stock at the start of tomorrow (DESIGN §5 step 0)
+                transit[k, s] = in_transit - arrived
+                if speed > 0 and short > threshold:
+                    # adaptation (inline: a helper taking arrays pays reference counts per call)
+                    since = first_short[k, s]
+                    w_total = 0.0
+                    rr = r_first
+                    for e in range(e0, e1):
+                        p_e = 1.0
+                        if rr < n_rules and rule_link[rr] == e:
+                            p_e = rule_permit[rr, s]
+                            rr += 1
+                        w = 0.0
+                        if _qualified(link_alt_days[e], since, day):
+                            w = p_e * supply[link_src[e], SPARE, s]
+                        permit[e - e0], weight[e - e0] = p_e, w
+                        w_total += w
+                    if w_total > 0.0:
+                        pipe = 0.0
+                        for e in range(e0, e1):
+                            q = share[e, s] * order * permit[e - e0] * supply[link_src[e], RATIO, s]
+                            sigma_star = q / want + short * weight[e - e0] / w_total
+                            share[e, s] += speed * (sigma_star - share[e, s])
+                            pipe += share[e, s] * link_lead[e]
+                        pipe_target[k, s] = pair_use[k] * pipe
+                orders[k, s] = new_order
+                if batch:
+                    new_orders[s] = new_order
+                else:  # tomorrow's orders of scenario s
+                    total = 0.0
+                    for e in range(e0, e1):
+                        w = share[e, s] * new_order
+                        demand[e, s] = w
+                        total += w
+                    wanted_pair[k, s] = total
+            if batch:  # tomorrow's orders of all scenarios, link by link
+                received[:] = 0.0
+                for e in range(e0, e1):
+                    for s in range(size):
+                        w = share[e, s] * new_orders[s]
+                        demand[e, s] = w
+                        received[s] += w
+                for s in range(size):
+                    wanted_pair[k, s] = received[s]
+
+    pair_pass.__name__ = pair_pass.__qualname__ = "_pair_pass_batch" if batch else "_pair_pass"
+    return pair_pass
+
+
+_pair_pass = _pair_pass_kernel(batch=False)
+_pair_pass_batch = _pair_pass_kernel(batch=True)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
