@@ -122,31 +122,19 @@ def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-
     )
 
 
-def triad_bandwidth(size: int = 1 << 24, repeat: int = 5) -> float:
-    """Memory bandwidth in bytes/s of ``a = b + s * c`` on float64 arrays of ``size`` (128 MiB each).
+def triad_bandwidth(threads: int = 1, size: int = 1 << 24, repeat: int = 5) -> float:
+    """Memory bandwidth in bytes/s of ``a = b + s * c`` on float64 arrays of ``size`` (128 MiB each),
+    one triad per thread side by side (numpy releases the GIL): with ``threads`` the engine's
+    threads, what its passes can stream at most.
 
     Counts 24 bytes per element (two reads, one write), as STREAM does; best of ``repeat``.
     """
-    b = np.ones(size)
-    c = np.ones(size)
-    a = np.empty(size)
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        np.multiply(c, 3.0, out=a)
-        np.add(a, b, out=a)
-        best = min(best, time.perf_counter() - t)
-    return 24 * size / best
-
-
-def triad_bandwidth_all_cores(threads: int, size: int = 1 << 24, repeat: int = 5) -> float:
-    """The triad's bandwidth in bytes/s with one triad per thread side by side (numpy releases the
-    GIL): what the engine's passes, run on ``threads`` threads, can stream at most."""
     from concurrent.futures import ThreadPoolExecutor
 
     arrays = [(np.empty(size), np.ones(size), np.ones(size)) for _ in range(threads)]
 
-    def triad(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+    def triad(abc: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        a, b, c = abc
         np.multiply(c, 3.0, out=a)
         np.add(a, b, out=a)
 
@@ -154,7 +142,10 @@ def triad_bandwidth_all_cores(threads: int, size: int = 1 << 24, repeat: int = 5
     with ThreadPoolExecutor(threads) as pool:
         for _ in range(repeat):
             t = time.perf_counter()
-            list(pool.map(lambda abc: triad(*abc), arrays))
+            if threads == 1:
+                triad(arrays[0])
+            else:
+                list(pool.map(triad, arrays))
             best = min(best, time.perf_counter() - t)
     return 24 * size * threads / best
 
@@ -229,7 +220,7 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
     bandwidth = triad_bandwidth()
     triad = 24 * net.n_links * chunk / bandwidth  # one triad over a chunk's S x E elements
     used = min(threads or os.cpu_count() or 1, block_count(net.n_links))
-    all_cores = triad_bandwidth_all_cores(used)
+    all_cores = bandwidth if used == 1 else triad_bandwidth(used)
     floor_day = (
         day_bytes(net, chunk, np.dtype(dtype).itemsize, params.pipeline_max_days) / all_cores
     )
