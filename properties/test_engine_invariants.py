@@ -33,6 +33,7 @@ def _rules(net: cp.CompiledNetwork, seed: int, size: int) -> list[Rule]:
         ),
         Rule("stock_release", pick(m), 0, 5 * rng.random((size, 1)), length=10),
         Rule("final_demand_factor", pick(f), 5, 0.5 + rng.random((size, 1)), length=20),
+        Rule("final_permit", pick(f), 3, rng.random((size, 1)), length=25),
         Rule("requirement_factor", pick(m), 0, 0.5 + rng.random((size, 1)), length=H),
         Rule("target_factor", pick(m), 0, 1 + rng.random((size, 1)), length=15),
         Rule("capacity_add", pick(n), 30, 3 * rng.random((size, 1)), persist=True),

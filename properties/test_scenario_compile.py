@@ -24,6 +24,7 @@ WIDTH = {
     "stock_release": NET.n_pairs,
     "requirement_factor": NET.n_pairs,
     "final_demand_factor": len(NET.fd_node),
+    "final_permit": len(NET.fd_node),
     "target_factor": NET.n_pairs,
 }
 
@@ -126,7 +127,13 @@ def test_random_valid_scenarios_compile_to_well_formed_rules(doc: dict[str, Any]
         assert 0 <= rule.start < HORIZON and rule.days >= 1
         v = rule.values
         assert np.all(v >= 0), rule
-        if rule.kind in ("permit", "capacity_factor", "requirement_factor", "final_demand_factor"):
+        if rule.kind in (
+            "permit",
+            "capacity_factor",
+            "requirement_factor",
+            "final_demand_factor",
+            "final_permit",
+        ):
             assert np.all(v <= 1.0), rule
         if rule.kind == "target_factor":
             assert np.all(v >= 1.0)

@@ -26,11 +26,18 @@ def test_results_do_not_depend_on_the_order_of_final_demand_entries(record: str)
         fd_quantity=net.fd_quantity[perm],
     )
     entries = np.arange(0, len(net.fd_node), 5)  # demand restraint on every fifth entry of A
+    held = np.arange(2, len(net.fd_node), 7)  # and a permit on every seventh
     runs = []
-    for network, restrained in ((net, entries), (shuffled, rank[entries])):
+    for network, restrained, permitted in (
+        (net, entries, held),
+        (shuffled, rank[entries], rank[held]),
+    ):
         batch = compile_scenario(load_scenario("rare-earth-licensing-2025"), network)
-        restraint = Rule("final_demand_factor", restrained, 10, np.full((batch.size, 1), 0.5), 30)
-        batch = ScenarioBatch(batch.name, batch.horizon, batch.members, [*batch.rules, restraint])
+        size = batch.size
+        restraint = Rule("final_demand_factor", restrained, 10, np.full((size, 1), 0.5), 30)
+        permit = Rule("final_permit", permitted, 5, np.full((size, 1), 0.3), 20)
+        rules = [*batch.rules, restraint, permit]
+        batch = ScenarioBatch(batch.name, batch.horizon, batch.members, rules)
         runs.append(cp.simulate(network, batch, record=record))  # type: ignore[arg-type]
     a, b = runs
     for var in ("output", "exports", "inventory_days", "unmet_demand", "price"):
@@ -39,4 +46,8 @@ def test_results_do_not_depend_on_the_order_of_final_demand_entries(record: str)
     if record == "full":  # entry by entry, in each network's own order
         delivered_a = delivered_a[:, :, perm]
     np.testing.assert_allclose(delivered_b, delivered_a, rtol=1e-12, atol=1e-12)
+    demand_a, demand_b = a["final_demand"].values, b["final_demand"].values
+    if record == "full":
+        demand_a = demand_a[:, :, perm]
+    np.testing.assert_allclose(demand_b, demand_a, rtol=1e-12, atol=1e-12)
     assert (a["final_delivered"].values < a["final_demand"].values - 1e-9).any()  # shortages

@@ -141,13 +141,13 @@ def test_just_above_the_threshold_is_caught_just_below_is_not(magnets: cp.Compil
     # J/mag_hi (0.0011 >= 0.001) exports to U: caught; J/mag_lo (0.0009): not; U's car and jet
     # are sold at home (not exports).
     assert permitted_suppliers(magnets, batch) == {"J/mag_hi"}
-    assert not batch.rules_of("final_demand_factor")  # mag_lo's final demand in U is not caught
+    assert not batch.rules_of("final_permit")  # mag_lo's final demand in U is not caught
     caught = batch.meta["extraterritorial"][0]["caught"]
     assert [c["node"] for c in caught] == ["J/mag_hi"]
     # lower the threshold to 0.0008: both magnets caught, and mag_lo's final demand in U too
     lower = compile_scenario(scenario(30, rule=regime(de_minimis=0.0008)), magnets)
     assert permitted_suppliers(magnets, lower) == {"J/mag_hi", "J/mag_lo"}
-    assert len(lower.rules_of("final_demand_factor")) == 1
+    assert len(lower.rules_of("final_permit")) == 1
 
 
 def test_direct_exports_and_end_use_scope(magnets: cp.CompiledNetwork) -> None:

@@ -58,7 +58,7 @@ def test_export_ban_on_refined_and_final_demand(toy: CompiledNetwork) -> None:
     # EAST/product serves WEST's final demand directly (f = 1): an export to final demand
     fd = only(
         batch_of(toy, b2={"type": "export_ban", "actor": "EAST", "products": ["product"]}),
-        "final_demand_factor",
+        "final_permit",
     )
     assert fd.index.tolist() == [1]
     assert fd.values.tolist() == [[0.0]]

@@ -114,7 +114,7 @@ def leverage_batch(
         if len(finals):
             rules.append(
                 Rule(
-                    "final_demand_factor",
+                    "final_permit",
                     finals,
                     0,
                     values,

@@ -114,6 +114,7 @@ def _node_pass(
     supply: FloatArray,
     restricted: FloatArray,
     final: FloatArray,
+    demanded: FloatArray,
     stock: FloatArray,
     expected_use: FloatArray,
     alpha: FloatArray,
@@ -142,11 +143,12 @@ def _node_pass(
 ) -> None:
     """Production and everything that follows from it, node by node (DESIGN §5 steps 3–4, 6–8).
 
-    Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + final demand (the
-    orders per link σ_e order_k of n's links, summed bin by bin from ``demand`` into the scratch
-    ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
+    Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + allowed final orders
+    (the orders per link σ_e order_k of n's links, summed bin by bin from ``demand`` into the
+    scratch ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
     (0, 2, S) when no rule is in force; n's final-demand entries f are ``fd_ptr[n]:fd_ptr[n+1]``,
-    every per-entry array in node order):
+    every per-entry array in node order, with demand D_f in ``demanded`` and the part a permit lets
+    n serve, D_f p_f, in ``final``):
 
     * C_g = Σ_{k∈g} I_k / a_k (``cover``, a scratch row per group of n); min_g C_g (+inf without
       inputs);
@@ -155,11 +157,12 @@ def _node_pass(
     * use_k = min(x_n · I_k / C_g(k), I_k), I_k ← max(I_k − use_k, 0); days of cover after use
       min_g (C_g − x_n) / x̄_n (every group's cover falls by Σ_k use_k / a_k = x_n);
     * ratio_n = min(x_n / O_n, 1): the share of every order served; final deliveries d_f = ratio ·
-      D_f; exports = ratio · allowed cross-border orders + deliveries abroad; spare =
+      D_f p_f; unmet orders (Σ σ_e order_k + Σ D_f − x)⁺ (held-back orders count); exports = ratio · allowed cross-border orders + deliveries abroad; spare =
       max(min(K, C) − x, 0); ratio and spare go to ``supply`` for the pair pass;
     * E_k ← E_k + λ (basis_k − E_k), basis = min(K_n, O_n) ū_k / x̄_n (× requirement factor) or
       use_k; α_n ← ARIO overproduction with scarcity (O_n − x_n) / O_n;
-    * market sums: final demand and deliveries (buyers), output and potential min(K, C) (sellers).
+    * market sums: final demand D_f and deliveries (buyers), output and potential min(K, C)
+      (sellers).
 
     ``amount``/``requirement`` are (m, S) or (m, 1) (broadcast over scenarios). The per-node and
     per-final outputs (``x_out`` … ``delivered_out``) are skipped when they have no rows (a
@@ -201,9 +204,10 @@ def _node_pass(
             node_cover = inf
             for g in range(g0, g1):
                 node_cover = min(node_cover, cover[g - g0, s])
-            fd_orders = 0.0
+            fd_orders, fd_demand = 0.0, 0.0
             for i in range(f0, f1):
                 fd_orders += final[i, s]
+                fd_demand += demanded[i, s]
             wanted = acc[at, 0, s]
             allowed_export = acc[at, 1, s]
             allowed = wanted
@@ -239,7 +243,7 @@ def _node_pass(
             ratio = min(x / servable, 1.0) if servable > 0 else 0.0
             supply[node, RATIO, s] = ratio
             supply[node, SPARE, s] = max(potential - x, 0.0)
-            rounded[0] = max(wanted + fd_orders - x, 0.0)
+            rounded[0] = max(wanted + fd_demand - x, 0.0)
             if writing:
                 unmet_out[node, s] = rounded[0]
                 inv_days_out[node, s] = rounded[1]
@@ -263,11 +267,11 @@ def _node_pass(
                     delivered_out[f, s] = d
                 if fd_export[f]:
                     exports += d
-                market_bought[fd_market[f], s] += final[f, s]
+                market_bought[fd_market[f], s] += demanded[f, s]
                 market_got[fd_market[f], s] += d
                 if summarizing:
                     final_sums[final_pos[f], 0, s] += d
-                    final_sums[final_pos[f], 1, s] += final[f, s]
+                    final_sums[final_pos[f], 1, s] += demanded[f, s]
             if writing:
                 exports_out[node, s] = exports
             scarcity = max((servable - x) / servable, 0.0) if servable > 0 else 0.0

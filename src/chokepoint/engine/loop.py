@@ -223,11 +223,17 @@ def run_chunk(
                 permit, wanted = table
                 rule_links, held = rs.links, restricted
                 F.hold_back(rs.link_src, rs.link_export, wanted, permit, held)
-            final = base_final
+            # final demand D_f (after restraint) and the part of it producers may serve, D_f p_f
+            demanded = base_final
             fd_factor = rs.factor("final_demand_factor", day)
             if fd_factor is not None:
-                final = base_final.copy()
-                final[fd_rank[fd_factor[0]]] = net.fd_quantity[fd_factor[0], None] * fd_factor[1]
+                demanded = base_final.copy()
+                demanded[fd_rank[fd_factor[0]]] = net.fd_quantity[fd_factor[0], None] * fd_factor[1]
+            final = demanded
+            fd_permit = rs.factor("final_permit", day)
+            if fd_permit is not None:
+                final = demanded.copy()
+                final[fd_rank[fd_permit[0]]] *= fd_permit[1]
             requirement = rs.dense_factor("requirement_factor", day, m)
             amount = amount0 * requirement if requirement is not None else amount0
 
@@ -264,6 +270,7 @@ def run_chunk(
                     st.supply,
                     held,
                     final,
+                    demanded,
                     st.stock,
                     st.expected_use,
                     st.overproduction,
@@ -350,7 +357,7 @@ def run_chunk(
                     unmet_demand=unmet,
                     exports=exports,
                     final_delivered=delivered[fd_rank] if reordered else delivered,
-                    final_demand=final[fd_rank] if reordered else final,
+                    final_demand=demanded[fd_rank] if reordered else demanded,
                     market_price=np.exp(st.log_price),
                 )
             else:
@@ -525,6 +532,7 @@ def _check_rules(batch: ScenarioBatch, net: EngineNet) -> None:
         "stock_release": net.m,
         "requirement_factor": net.m,
         "final_demand_factor": net.n_final,
+        "final_permit": net.n_final,
         "target_factor": net.m,
     }
     problems = []

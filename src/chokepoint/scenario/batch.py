@@ -2,22 +2,26 @@
 
 The contract between :mod:`chokepoint.scenario` (which compiles instruments against a
 :class:`~chokepoint.network.CompiledNetwork`) and :mod:`chokepoint.engine` (which applies them day
-by day). Every instrument compiles to one or more :class:`Rule` s of eight kinds; each rule targets
+by day). Every instrument compiles to one or more :class:`Rule` s of nine kinds; each rule targets
 a set of integer ids and carries per-scenario, per-day values of shape (S, L) for the days
 ``start .. start+L-1`` (a column of width 1 broadcasts over the window when ``length`` is given).
 
-=====================  ==========================  =================================================
-kind                   index into                  value (applied on active days)
-=====================  ==========================  =================================================
-``permit``             links e                     p_e(t) multiplier in [0, 1] on servable orders
-``quota``              links e (one group)         cap on Σ shipments over the group, units/day
-``capacity_factor``    nodes n                     multiplier on K_n (1 - shock)
-``capacity_add``       nodes n                     units/day of capacity added (new plants)
-``stock_release``      input pairs k               units/day moved from strategic stock into I_k
-``requirement_factor`` input pairs k               multiplier on a_k (substitution, thrift)
-``final_demand_factor`` final-demand entries f     multiplier on final demand (restraint)
-``target_factor``      input pairs k               multiplier on inventory targets (front-running)
-=====================  ==========================  =================================================
+=======================  ======================  ===============================================
+kind                     index into              value (applied on active days)
+=======================  ======================  ===============================================
+``permit``               links e                 p_e(t) multiplier in [0, 1] on servable orders
+``quota``                links e (one group)     cap on Σ shipments over the group, units/day
+``capacity_factor``      nodes n                 multiplier on K_n (1 - shock)
+``capacity_add``         nodes n                 units/day of capacity added (new plants)
+``stock_release``        input pairs k           units/day moved from strategic stock into I_k
+``requirement_factor``   input pairs k           multiplier on a_k (substitution, thrift)
+``final_demand_factor``  final-demand entries f  multiplier on final demand (restraint: the
+                                                 consumers want less)
+``final_permit``         final-demand entries f  multiplier in [0, 1] on the final orders a
+                                                 producer may serve (ban, licence: the consumers
+                                                 still want the rest, which goes unmet)
+``target_factor``        input pairs k           multiplier on inventory targets (front-running)
+=======================  ======================  ===============================================
 
 Several rules on the same ids multiply (factors, permits), add (capacity_add, stock_release) or
 take the minimum (quota caps of the same group are separate groups: each is enforced).
@@ -40,6 +44,7 @@ RuleKind = Literal[
     "stock_release",
     "requirement_factor",
     "final_demand_factor",
+    "final_permit",
     "target_factor",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
@@ -50,6 +55,7 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "stock_release",
     "requirement_factor",
     "final_demand_factor",
+    "final_permit",
     "target_factor",
 )
 

@@ -12,8 +12,9 @@ Selections (u(e) supplier, b(e) buyer, ``reg``/``prod`` the region and product o
   ``reg(b(e)) != actor``, and on the qualified alternative suppliers a of the same description
   (engine link id E + a). A link is an export when supplier and buyer regions differ; the actor's
   domestic buyers are never restricted (a state restricts exports, not home sales). Bans and
-  licensing also scale the final demand f of target regions served directly by the actor's
-  producers (``final_demand_factor``); a quota covers links only;
+  licensing also hold back the final demand f of target regions served directly by the actor's
+  producers (``final_permit``: what is held back stays demanded, and unmet); a quota covers
+  links only;
 * ``capacity_shock`` / ``capacity_investment``: nodes with ``reg(n)`` in targets and ``prod(n)`` in
   products;
 * ``stockpile_release`` / ``substitution``: input pairs k with ``reg(node(k))`` in targets and input
@@ -57,6 +58,7 @@ NEUTRAL: dict[RuleKind, float] = {
     "stock_release": 0.0,
     "requirement_factor": 1.0,
     "final_demand_factor": 1.0,
+    "final_permit": 1.0,
     "target_factor": 1.0,
 }
 """Value of a rule kind that changes nothing (used for members without the rule)."""
@@ -260,7 +262,7 @@ def _permit_rules(
     length: int | None,
     label: str,
 ) -> list[_Draft]:
-    """``permit`` on ``links`` and ``final_demand_factor`` on ``fd`` (masks or ids)."""
+    """``permit`` on ``links`` and ``final_permit`` on ``fd`` (masks or ids)."""
     links, fd = _as_ids(links), _as_ids(fd)
     out = []
     if len(links):
@@ -268,7 +270,7 @@ def _permit_rules(
     if len(fd):
         out.append(
             _Draft(
-                "final_demand_factor",
+                "final_permit",
                 fd,
                 start,
                 row,
