@@ -154,3 +154,30 @@ def test_a_batch_runs_the_same_arithmetic_as_its_single_runs() -> None:
             single = cp.simulate(net, ScenarioBatch("s", H, ["m"], rules=[one]), params)
             for var in ("output", "exports", "inventory_days", "unmet_demand", "price"):
                 np.testing.assert_array_equal(batch[var].values[i], single[var].values[0])
+
+
+def test_buyers_return_to_their_supplier_once_the_ban_ends() -> None:
+    # A -> B is banned on days 0-9; the alternative Z/a qualifies at once. Day 0: B is short
+    # (s = 1) and, at adaptation speed 1, moves all its orders to Z (A's permitted spare is 0).
+    # From day 10 A may ship again and has spare capacity, B is not short: each day A's link
+    # regains ν_r of its gap to its baseline share 1, taken from Z. After n such days (days 10 ..
+    # 9 + n) σ_A = 1 − (1 − ν_r)^n and σ_Z = (1 − ν_r)^n, and both serve in full, so on day 10 + n
+    # A and Z ship in the ratio σ_A / σ_Z. Once every gap is ≤ 1e-6 (σ_Z = 0.5^20 after day 29)
+    # the next day's step (day 30) sets the baseline shares: Z ships nothing from day 31.
+    net = chain(alt_days=0)
+    ban = Rule("permit", np.array([0]), 0, np.zeros((1, 1)), length=10)
+    rho = 0.5
+    params = cp.EngineParams(adaptation_speed=1.0, return_speed=rho)
+    ds = cp.simulate(net, ScenarioBatch("ban", 40, ["m"], rules=[ban]), params)
+    ex_a = ds["exports"].sel(node="X/a").values[0]
+    ex_z = ds["exports"].sel(node="Z/a").values[0]
+    np.testing.assert_allclose(ex_a[1:11], 0.0, atol=1e-12)  # banned, then no orders on day 10
+    for n in (1, 2, 5):
+        np.testing.assert_allclose(
+            ex_a[10 + n] / ex_z[10 + n], (1 - (1 - rho) ** n) / (1 - rho) ** n
+        )
+    assert ex_z[31] == 0.0 and ex_z[30] > 0.0
+    # without the return, B stays with Z for good
+    stay = cp.EngineParams(adaptation_speed=1.0, return_speed=0.0)
+    ds0 = cp.simulate(net, ScenarioBatch("ban", 40, ["m"], rules=[ban]), stay)
+    np.testing.assert_allclose(ds0["exports"].sel(node="X/a").values[0][1:], 0.0, atol=1e-12)

@@ -46,6 +46,10 @@ BoolArray = npt.NDArray[np.bool_]
 DEMAND, CAPACITY, INPUT = 0, 1, 2
 """Binding-constraint codes: output limited by orders (normal), by capacity, by an input."""
 
+RETURNED = 1e-6
+"""A displaced pair whose every sourcing share is within this of its baseline share is back: its
+shares are set to the baseline ones."""
+
 RATIO, SPARE = 0, 1
 """Rows of the supplier block ``supply`` (n, 2, S): what the pair pass reads at a link's supplier —
 the delivery ratio x_u / O_u and the spare capacity — side by side, one scattered cache line."""
@@ -316,6 +320,7 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
         ring_ptr: IntArray,
         pair_market: IntArray,
         pair_use: FloatArray,
+        base_share: FloatArray,
         rule_link: IntArray,
         rule_permit: FloatArray,
         day: int,
@@ -327,6 +332,7 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
         restoration_days: float,
         speed: float,
         threshold: float,
+        return_speed: float,
         share: FloatArray,
         orders: FloatArray,
         wanted_pair: FloatArray,
@@ -334,6 +340,7 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
         transit: FloatArray,
         pipe_target: FloatArray,
         first_short: IntArray,
+        displaced: npt.NDArray[np.int8],
         demand: FloatArray,
         market_bought: FloatArray,
         market_got: FloatArray,
@@ -352,7 +359,13 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
           the start of tomorrow (DESIGN §5 step 0), done here while the pair is at hand;
         * if s_k > threshold, σ_e ← σ_e + ν (σ*_e − σ_e) with σ*_e = ship_e / wanted_k + s_k w_e / W_k,
           w_e = p_e × the spare capacity of u(e) (what the permit lets through; an alternative counts
-          once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e;
+          once qualified), W_k = Σ w_e; Π_k = ū_k Σ σ_e L_e; the pair is then ``displaced``;
+        * else, if the pair is displaced, its shares return toward the baseline σ̄_e: every link
+          below its baseline share whose supplier may ship (p_e = 1) and has spare capacity (so
+          served all its orders today) gains ν_r (σ̄_e − σ_e) (ν_r = ``return_speed``), taken from
+          the links above their baseline share in proportion to their excess; once every share is within
+          :data:`RETURNED` of its baseline the shares are set to it and the pair is no longer
+          displaced;
         * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
           them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
           overwritten: today's value is read first).
@@ -455,6 +468,41 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
                             share[e, s] += speed * (sigma_star - share[e, s])
                             pipe += share[e, s] * link_lead[e]
                         pipe_target[k, s] = pair_use[k] * pipe
+                        displaced[k, s] = 1
+                elif return_speed > 0 and displaced[k, s] != 0:
+                    # back toward the baseline shares once the pair is no longer short
+                    gain, excess, farthest = 0.0, 0.0, 0.0
+                    rr = r_first
+                    for e in range(e0, e1):
+                        p_e = 1.0
+                        if rr < n_rules and rule_link[rr] == e:
+                            p_e = rule_permit[rr, s]
+                            rr += 1
+                        gap = base_share[e] - share[e, s]
+                        farthest = max(farthest, abs(gap))
+                        w = 0.0
+                        if gap > 0.0:
+                            # spare capacity: u served all its orders today and could serve more
+                            if p_e >= 1.0 and supply[link_src[e], SPARE, s] > 0:
+                                w = return_speed * gap
+                        else:
+                            excess -= gap
+                        weight[e - e0] = w
+                        gain += w
+                    if farthest <= RETURNED or gain > 0.0:
+                        pipe = 0.0
+                        for e in range(e0, e1):
+                            if farthest <= RETURNED:
+                                share[e, s] = base_share[e]
+                            elif share[e, s] > base_share[e]:
+                                cut = gain * (share[e, s] - base_share[e]) / excess
+                                share[e, s] = max(share[e, s] - cut, base_share[e])
+                            else:
+                                share[e, s] += weight[e - e0]
+                            pipe += share[e, s] * link_lead[e]
+                        pipe_target[k, s] = pair_use[k] * pipe
+                        if farthest <= RETURNED:
+                            displaced[k, s] = 0
                 orders[k, s] = new_order
                 if batch:
                     new_orders[s] = new_order

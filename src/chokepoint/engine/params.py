@@ -49,6 +49,12 @@ class EngineParams:
         A buyer pair is "short" on a day when the share of its orders its suppliers did not deliver
         exceeds this; the first such day starts the qualification clock of its alternatives and
         triggers adaptation. *Assumption*: 1% (ignores rounding noise, reacts to any real gap).
+    return_speed
+        ν_r per day: once a pair whose shares adaptation moved is no longer short, the share of the
+        gap to its baseline shares σ̄_e that each link of a supplier able to serve more (permitted,
+        with spare capacity) regains each day; 0 keeps the new sourcing for good.
+        *Assumption* (no published figure): 1/30, the adaptation speed — buyers go back to their
+        usual suppliers, under their standing contracts, at the pace at which they left them.
     price_elasticity
         ε, short-run price elasticity of demand (absolute value) used to turn a ratio of orders to
         deliveries into a scarcity price index ``P* = (D / R)^(1/ε)``. *Assumption*: 0.5 — short-run
@@ -87,6 +93,7 @@ class EngineParams:
     overproduction_tau: float = 365.0
     adaptation_speed: float = 1.0 / 30.0
     shortfall_threshold: float = 0.01
+    return_speed: float = 1.0 / 30.0
     price_elasticity: float = 0.5
     price_adjustment_speed: float = 0.1
     price_index_max: float = 10.0
@@ -108,6 +115,8 @@ class EngineParams:
             problems.append("overproduction_tau must be > 0")
         if not 0.0 <= self.adaptation_speed <= 1.0:
             problems.append("adaptation_speed must lie in [0, 1]")
+        if not 0.0 <= self.return_speed <= 1.0:
+            problems.append("return_speed must lie in [0, 1]")
         if self.price_elasticity <= 0:
             problems.append("price_elasticity must be > 0")
         if not 0.0 <= self.price_adjustment_speed <= 1.0:
@@ -155,6 +164,9 @@ class EngineParams:
             f"Orders follow expected input use of the {basis}.",
             f"Sourcing shares move {self.adaptation_speed:.3g} of the way to their target per day "
             "(assumption: re-sourcing among approved suppliers takes about a month).",
+            f"Once no longer short, buyers move {self.return_speed:.3g} of the way back to their "
+            "baseline sourcing per day, toward suppliers able to serve more (assumption: they "
+            "return under standing contracts at the pace at which they left).",
             f"Scarcity price index uses a short-run demand elasticity of {self.price_elasticity:g} "
             "(assumption: inelastic demand for inputs with few substitutes; indicative only).",
             f"Prices close {self.price_adjustment_speed:g} of the gap to their target per day and are "

@@ -44,6 +44,7 @@ class EngineState:
     overproduction : α_n [n, S]
     log_price : ln P_M, scarcity price index per market [M, S]
     first_short : first day pair k was short (-1 if never) [m, S]
+    displaced : 1 while adaptation has moved pair k's sourcing shares off their baseline [m, S]
     """
 
     stock: FloatArray
@@ -61,6 +62,7 @@ class EngineState:
     overproduction: FloatArray
     log_price: FloatArray
     first_short: IntArray
+    displaced: npt.NDArray[np.int8]
 
     @staticmethod
     def initial(net: EngineNet, size: int, params: EngineParams) -> EngineState:
@@ -100,4 +102,5 @@ class EngineState:
             overproduction=np.full((net.n, s), params.overproduction_base, dtype=ft),
             log_price=np.zeros((net.n_markets, s), dtype=ft),
             first_short=np.full((m, s), -1, dtype=np.int32),
+            displaced=np.zeros((m, s), dtype=np.int8),
         )
