@@ -214,18 +214,20 @@ class Quota(InstrumentBase):
 
 class Licensing(InstrumentBase):
     """Exports need a licence: nothing ships while the first applications are processed, then a
-    share ``approval_share`` of the covered trade is licensed.
+    share ``approval_share`` of what buyers request on the covered trade is licensed.
 
     permit p_e(t) = 0 for ``start_day <= t < start_day + processing_days``, then the approval
-    share. A distribution instead of a number draws one approval share per batch member from the
+    share, applied to the day's orders (requests) like every permit. Buyers whose stocks run down
+    order more, so shipments can run above ``approval_share`` x the trade before the controls; a
+    ``quota`` caps the volume instead. A distribution instead of a number draws one approval share per batch member from the
     scenario's ``seed`` (stream ``SeedSequence(seed, spawn_key=(instrument, member))``).
     """
 
     type: Literal["licensing"]
     """Instrument type."""
     approval_share: Share | Distribution
-    """Share of the covered trade that is licensed once processing is done (0..1), or a stated
-    distribution of it."""
+    """Share of the requested (ordered) volume on the covered trade that is licensed once
+    processing is done (0..1), or a stated distribution of it."""
     processing_days: Day = 0
     """Calendar days before the first licences are granted (convert working days with 7/5)."""
 

@@ -57,7 +57,7 @@ class Member(_Model):
     """A named variant of the scenario: one member of the batch."""
 
     name: str = Field(min_length=1)
-    """Member name (labels the ``scenario`` axis of results)."""
+    """Member name (labels the ``member`` axis of results)."""
     description: str = ""
     """What this variant changes."""
     overrides: dict[str, Any] = Field(default_factory=dict)
