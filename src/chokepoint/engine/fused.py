@@ -445,20 +445,24 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
                 new_order = max(expected_use[k, s] + gap / restoration_days, 0.0)
                 stock[k, s] += arrived  # in stock at the start of tomorrow (DESIGN §5 step 0)
                 transit[k, s] = in_transit - arrived
-                if speed > 0 and short > threshold:
-                    # adaptation (inline: a helper taking arrays pays reference counts per call)
-                    since = first_short[k, s]
-                    w_total = 0.0
+                adapting = speed > 0 and short > threshold
+                returning = not adapting and return_speed > 0 and displaced[k, s] != 0
+                if adapting or returning:  # (inline: helpers taking arrays pay reference counts)
                     rr = r_first
-                    for e in range(e0, e1):
+                    for e in range(e0, e1):  # the permits p_e of the pair's links
                         p_e = 1.0
                         if rr < n_rules and rule_link[rr] == e:
                             p_e = rule_permit[rr, s]
                             rr += 1
+                        permit[e - e0] = p_e
+                if adapting:
+                    since = first_short[k, s]
+                    w_total = 0.0
+                    for e in range(e0, e1):
                         w = 0.0
                         if _qualified(link_alt_days[e], since, day):
-                            w = p_e * supply[link_src[e], SPARE, s]
-                        permit[e - e0], weight[e - e0] = p_e, w
+                            w = permit[e - e0] * supply[link_src[e], SPARE, s]
+                        weight[e - e0] = w
                         w_total += w
                     if w_total > 0.0:
                         pipe = 0.0
@@ -469,21 +473,15 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
                             pipe += share[e, s] * link_lead[e]
                         pipe_target[k, s] = pair_use[k] * pipe
                         displaced[k, s] = 1
-                elif return_speed > 0 and displaced[k, s] != 0:
-                    # back toward the baseline shares once the pair is no longer short
+                elif returning:  # back toward the baseline shares once the pair is no longer short
                     gain, excess, farthest = 0.0, 0.0, 0.0
-                    rr = r_first
                     for e in range(e0, e1):
-                        p_e = 1.0
-                        if rr < n_rules and rule_link[rr] == e:
-                            p_e = rule_permit[rr, s]
-                            rr += 1
                         gap = base_share[e] - share[e, s]
                         farthest = max(farthest, abs(gap))
                         w = 0.0
                         if gap > 0.0:
                             # spare capacity: u served all its orders today and could serve more
-                            if p_e >= 1.0 and supply[link_src[e], SPARE, s] > 0:
+                            if permit[e - e0] >= 1.0 and supply[link_src[e], SPARE, s] > 0:
                                 w = return_speed * gap
                         else:
                             excess -= gap
