@@ -74,6 +74,29 @@ def test_prices_rise_for_the_starved_and_fall_for_the_restricting_seller(ds: xr.
     np.testing.assert_allclose(ds["market_price"].sel(member="calm").values, 1.0)
 
 
+def test_peak_day_is_the_first_day_near_a_peak_approached_asymptotically() -> None:
+    # Y's buyers of a are starved: its price creeps up to the cap (2 here) until the last day.
+    ban = Rule("permit", np.array([0]), 0, np.array([[0.0], [1.0]]), length=H)
+    batch = ScenarioBatch("ban", H, ["ban", "calm"], rules=[ban], actors=["X"])
+    ds = cp.simulate(chain(), batch, cp.EngineParams(price_index_max=2.0))
+    pr = ds.cp.prices().set_index(["member", "region", "product"])
+    path = ds["market_price"].sel(member="ban").isel(market=1).values  # market Y/a
+    assert (ds["market_region"].values[1], ds["market_product"].values[1]) == ("Y", "a")
+    day = pr.loc[("ban", "Y", "a"), "peak_day"]
+    assert path[-1] > path[day] and day < H - 1  # still rising after peak_day
+    assert path[day] >= path.max() * (1 - 1e-3) > path[day - 1]
+    assert bool(pr.loc[("ban", "Y", "a"), "hit_cap"])
+    assert not pr.loc[("ban", "X", "a"), "hit_cap"]  # the restricting seller's price fell
+    assert not pr.loc[("calm", "Y", "a"), "hit_cap"] and pr.loc[("calm", "Y", "a"), "peak_day"] == 0
+    exact = ds.cp.prices(tolerance=0.0).set_index(["member", "region", "product"])
+    assert exact.loc[("ban", "Y", "a"), "peak_day"] == int(path.argmax())
+    rows = ds.cp.summary()["metrics"]["prices"]
+    ya = next(r for r in rows if (r["member"], r["region"], r["product"]) == ("ban", "Y", "a"))
+    assert ya["peak_day"] == day and ya["hit_cap"] is True
+    with pytest.raises(cp.InputError, match="tolerance"):
+        ds.cp.prices(tolerance=1.5)
+
+
 def test_shortage_origin_names_the_binding_input(ds: xr.Dataset) -> None:
     org = ds.cp.shortage_origin().set_index(["member", "node"])
     assert org.loc[("ban", "Y/b"), "constraint"] == "input"
@@ -83,7 +106,8 @@ def test_shortage_origin_names_the_binding_input(ds: xr.Dataset) -> None:
     assert org.loc[("ban", "Y/c"), "path"] == "Y/c <- Y/b <- X/a"
     assert org.loc[("ban", "Y/c"), "origin"] == "X/a"
     assert org.loc[("ban", "Y/c"), "cause"] == "restricted supply"
-    assert org.loc[("ban", "X/a"), "cause"] == "demand"
+    # A itself fell because every order to it was held back
+    assert org.loc[("ban", "X/a"), "cause"] == "restricted supply"
 
 
 def test_shortage_origin_traces_a_capacity_shock() -> None:
@@ -129,3 +153,18 @@ def test_netcdf_and_parquet_round_trips(ds: xr.Dataset, tmp_path: Path) -> None:
     )
     assert pq.cp.summary() == ds.cp.summary()
     pd.testing.assert_frame_equal(pq.cp.shortage_origin(), ds.cp.shortage_origin())
+    assert list(pq["node"].values) == list(ds["node"].values)
+
+
+def test_parquet_round_trip_keeps_variable_attrs(ds: xr.Dataset, tmp_path: Path) -> None:
+    pq = from_parquet(to_parquet(ds, tmp_path / "run"))
+    for name, var in ds.variables.items():
+        assert set(pq[name].attrs) == set(var.attrs), name
+        for key, value in var.attrs.items():
+            np.testing.assert_array_equal(pq[name].attrs[key], value, err_msg=f"{name}.{key}")
+    assert pq["binding"].attrs["flag_meanings"] == "demand capacity input"
+    assert pq["output"].attrs["units"] == "units/day"
+    # attrs of a Dataset read back from netCDF (numpy arrays) survive too
+    nc = from_netcdf(to_netcdf(ds, tmp_path / "run.nc"))
+    again = from_parquet(to_parquet(nc, tmp_path / "again"))
+    assert list(again["binding"].attrs["flag_values"]) == [0, 1, 2]

@@ -66,9 +66,9 @@ class ChokepointAccessor:
         """Exports per exporter/product per month as a share of baseline."""
         return metrics.exports_monthly(self._ds)
 
-    def prices(self) -> pd.DataFrame:
-        """Peak price index per market, inside/outside the actors."""
-        return metrics.prices(self._ds)
+    def prices(self, tolerance: float = metrics.PEAK_TOLERANCE) -> pd.DataFrame:
+        """Peak price index, its first day and whether it hit the cap, per market."""
+        return metrics.prices(self._ds, tolerance)
 
     def price_paths(self) -> xr.DataArray:
         """Mean price index per day inside and outside the actors."""
@@ -84,7 +84,9 @@ class ChokepointAccessor:
         many = ds.sizes["member"] > 1
         ttp = metrics.time_to_pain(ds)
         lost = metrics.output_lost(ds)[["member", "region", "product", "units", "value_usd"]]
-        price = metrics.prices(ds)[["member", "region", "product", "peak_index", "peak_day"]]
+        price = metrics.prices(ds)[
+            ["member", "region", "product", "peak_index", "peak_day", "hit_cap"]
+        ]
         rec = metrics.recovery_day(ds)
         return {
             "scenario": ds.attrs.get("scenario", ""),

@@ -3,7 +3,9 @@
 Dimensions: ``member`` (scenarios of the batch), ``day`` (0 = first simulated day), ``node``
 (network nodes with ``record="full"``, or (region, product) aggregates with ``record="summary"``),
 ``final`` (final-demand entries; with ``record="summary"``, their sums by supplier market and buyer
-region) and ``market`` ((region, product) price markets).
+region), ``market`` ((region, product) price markets) and, with ``record="full"`` only, ``link``
+(supplier -> buyer links: ``link_supplier``, ``link_buyer``, ``baseline_link_flow``).
+``inventory_days`` is NaN for nodes without inputs.
 """
 
 from __future__ import annotations
@@ -90,7 +92,10 @@ def to_dataset(
     data["final_demand"] = (
         ("member", "day", "final"),
         rec.final["final_demand"],
-        {"units": "units/day", "long_name": "final demand ordered (after restraint)"},
+        {
+            "units": "units/day",
+            "long_name": "final demand (after restraint, including what bans hold back)",
+        },
     )
     data["market_price"] = (
         ("member", "day", "market"),
@@ -113,6 +118,11 @@ def to_dataset(
         ids = np.asarray(net.node_ids, dtype=str)
         data["link_supplier"] = (("link",), ids[net.link_src], {"long_name": "supplier node u(e)"})
         data["link_buyer"] = (("link",), ids[net.link_dst], {"long_name": "buyer node b(e)"})
+        data["baseline_link_flow"] = (
+            ("link",),
+            np.asarray(net.link_flow, dtype=np.float64),
+            {"units": "units/day", "long_name": "baseline flow on link e"},
+        )
     ds = xr.Dataset(
         {k: xr.Variable(dims, v, attrs) for k, (dims, v, attrs) in data.items()},
         coords=coords,  # type: ignore[arg-type]

@@ -4,8 +4,8 @@ netCDF is written with the engine xarray finds (SciPy's netCDF3 writer is always
 integers are stored as 32-bit and restored on load. The Parquet form is a directory with one long
 table per dimension group — ``node.parquet`` (member, day, node, variables...), ``final.parquet``,
 ``market.parquet`` — and ``<dim>_static.parquet`` (per node, final-demand entry, market and link:
-baselines and labels); the Dataset's attrs travel
-as JSON in the Parquet metadata of ``node.parquet``.
+baselines and labels); the Dataset's attrs and every variable's attrs (units, long_name,
+flag_meanings...) travel as JSON in the Parquet metadata of ``node.parquet``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 _ATTRS_KEY = b"chokepoint_attrs"
+_VAR_ATTRS_KEY = b"chokepoint_variable_attrs"
 _DIMS = {
     "node": ("member", "day", "node"),
     "final": ("member", "day", "final"),
@@ -68,7 +69,9 @@ def to_parquet(ds: xr.Dataset, path: str | Path) -> Path:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if group == "node":
             meta = dict(table.schema.metadata or {})
-            meta[_ATTRS_KEY] = json.dumps(ds.attrs, default=str).encode()
+            meta[_ATTRS_KEY] = json.dumps(ds.attrs, default=_plain).encode()
+            var_attrs = {str(k): v.attrs for k, v in ds.variables.items() if v.attrs}
+            meta[_VAR_ATTRS_KEY] = json.dumps(var_attrs, default=_plain).encode()
             table = table.replace_schema_metadata(meta)
         pq.write_table(table, root / f"{group}.parquet")
     static = [v for v in ds.data_vars if ds[v].dims in (("node",), ("final",), ("link",))]
@@ -93,8 +96,11 @@ def from_parquet(path: str | Path) -> xr.Dataset:
     """Read a results directory written by :func:`to_parquet` back into a Dataset."""
     root = Path(path)
     node_table = pq.read_table(root / "node.parquet")
-    attrs = json.loads((node_table.schema.metadata or {}).get(_ATTRS_KEY, b"{}"))
+    meta = node_table.schema.metadata or {}
+    attrs = json.loads(meta.get(_ATTRS_KEY, b"{}"))
+    var_attrs = json.loads(meta.get(_VAR_ATTRS_KEY, b"{}"))
     parts = []
+    labels: dict[str, object] = {"member": list(pd.unique(node_table.column("member").to_pandas()))}
     for group, dims in _DIMS.items():
         file = root / f"{group}.parquet"
         if not file.exists():
@@ -106,13 +112,23 @@ def from_parquet(path: str | Path) -> xr.Dataset:
         if not file.exists():
             continue
         frame = pq.read_table(file).to_pandas().set_index(dim)
+        labels[dim] = frame.index  # the saved order (merging sorts labels)
         static = xr.Dataset.from_dataframe(frame)
         coord_names = [c for c in static.data_vars if c in _coord_names(dim)]
         parts.append(static.set_coords(coord_names))
-    ds = xr.merge(parts, combine_attrs="drop_conflicts")
+    ds = xr.merge(parts, join="outer", combine_attrs="drop_conflicts")
     ds.attrs = attrs
-    order = list(pd.unique(node_table.column("member").to_pandas()))
-    return ds.sel(member=order)
+    for name, value in var_attrs.items():
+        if name in ds.variables:
+            ds[name].attrs = value
+    return ds.sel(labels)
+
+
+def _plain(value: object) -> object:
+    """JSON fallback for numpy values in attrs (arrays -> lists, scalars -> Python)."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return str(value)
 
 
 def _coord_names(dim: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ Shortfall thresholds are shares of baseline output (default 0.95, DESIGN §5 "ti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,11 +15,14 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from chokepoint.errors import InputError, Problem
 from chokepoint.results.dataset import json_attr
 
 THRESHOLD = 0.95
 MONTH_DAYS = 30
 """Length of a reporting month in days (months are days 0-29, 30-59, ...)."""
+PEAK_TOLERANCE = 1e-3
+"""Relative tolerance of :func:`prices`: a price within 0.1% of its peak (or the cap) is at it."""
 
 By = str | Sequence[str]
 
@@ -230,12 +234,21 @@ def exports_monthly(ds: xr.Dataset, month_days: int = MONTH_DAYS) -> pd.DataFram
     )
 
 
-def prices(ds: xr.Dataset) -> pd.DataFrame:
-    """Peak scarcity price index and its day per market, flagged inside/outside the actors."""
+def prices(ds: xr.Dataset, tolerance: float = PEAK_TOLERANCE) -> pd.DataFrame:
+    """Peak scarcity price index per market, flagged inside/outside the actors.
+
+    Prices approach the cap (``price_index_max`` of the engine parameters) only asymptotically,
+    so ``peak_day`` is the first day the index comes within ``tolerance`` (relative) of its peak,
+    and ``hit_cap`` says whether the peak is within ``tolerance`` of the cap.
+    """
+    if not 0.0 <= tolerance < 1.0:
+        msg = f"expected a relative tolerance in [0, 1), got {tolerance!r}"
+        raise InputError("prices", [Problem("tolerance", msg)])
     p = ds["market_price"].transpose("member", "day", "market")
-    arr = np.asarray(p.values)
+    arr = np.asarray(p.values, dtype=np.float64)
     peak = arr.max(axis=1)
-    peak_day = arr.argmax(axis=1)
+    peak_day = (arr >= (peak * (1.0 - tolerance))[:, None, :]).argmax(axis=1)
+    cap = float(json.loads(ds.attrs.get("engine_params", "{}")).get("price_index_max", np.inf))
     trough = arr.min(axis=1)
     actors = set(json_attr(ds, "actors"))
     members = np.asarray(ds["member"].values, dtype=str)
@@ -250,6 +263,7 @@ def prices(ds: xr.Dataset) -> pd.DataFrame:
             "inside_actors": np.tile(np.isin(regions, list(actors)), s),
             "peak_index": peak.reshape(-1),
             "peak_day": peak_day.reshape(-1).astype(int),
+            "hit_cap": (peak >= cap * (1.0 - tolerance)).reshape(-1),
             "trough_index": trough.reshape(-1),
             "final_index": arr[:, -1, :].reshape(-1),
         }
@@ -270,73 +284,125 @@ def price_paths(ds: xr.Dataset) -> xr.DataArray:
     return xr.concat(sides, dim=pd.Index(["inside", "outside"], name="side"))
 
 
+_ORIGIN_NEEDS = (
+    "binding",
+    "binding_input",
+    "output",
+    "unmet_demand",
+    "link_supplier",
+    "link_buyer",
+    "baseline_link_flow",
+)
+
+
+def _unshipped(ds: xr.Dataset) -> npt.NDArray[np.float64]:
+    """Share of the orders addressed to each node that it did not ship (member, day, node)."""
+    out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
+    unmet = np.asarray(
+        ds["unmet_demand"].transpose("member", "day", "node").values, dtype=np.float64
+    )
+    orders = out + unmet
+    return np.divide(unmet, orders, out=np.zeros_like(unmet), where=orders > 0)
+
+
 def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFrame:
-    """Where each shortfall came from (needs ``record="full"``).
+    """Where each shortfall came from (needs ``record="full"``; raises :class:`InputError` without).
 
     For each member and node whose output fell below ``threshold`` × baseline: the binding
-    constraint on its time-to-pain day and, if an input bound it, that input product; then the walk
-    upstream along that input: to the supplier of it that fell first, as long as that supplier was
-    itself short of an input. The walk ends at
+    constraint on its time-to-pain day and, if an input bound it, that input product; then a walk
+    upstream. A supplier's *unshipped share* on a day is unmet orders / (output + unmet orders):
+    the share of the orders addressed to it, including those a permit or quota held back, that it
+    did not ship. From a node bound by input q on day d, the walk goes to the supplier u of q with
+    the largest missing deliveries Σ_{t ≤ d} baseline flow(u → node) × unshipped share of u (the
+    share is a node's, applied to each of its buyers alike: records are per node, not per link;
+    ties go to the first link listed).
+    It looks at u on the first day up to d that u left more than 1 − ``threshold`` of its orders
+    unshipped (else on its worst day) and ends at
 
-    * ``"capacity"``: a supplier (or the node) limited by its own capacity (a shock);
-    * ``"restricted supply"``: suppliers that kept their capacity but could not deliver — they fell
-      for lack of servable orders, or did not fall at all (permits, quotas on the links);
-    * ``"demand"``: the node itself fell for lack of orders (no shortage upstream).
+    * ``"capacity"``: u (or the node itself) was limited by its own capacity (a shock);
+    * ``"restricted supply"``: u could have produced more but orders to it were held back (a
+      permit, ban or quota: it sat idle with stranded output). A node that itself fell for lack
+      of servable orders, with more than 1 − ``threshold`` of its orders held back, is its own
+      origin with this cause;
+    * ``"demand"``: the node itself fell for lack of orders (no shortage upstream);
+    * ``"stock"``: a node ran out of an input although every supplier of it shipped all it was
+      asked for;
 
-    Columns: member, node, day, constraint, input, origin (node id), cause, path (node ids, from the
-    node up to the origin, joined by ``" <- "``).
+    and goes on from u if u was itself bound by an input. Columns: member, node, day, constraint,
+    input, origin (node id), cause, path (node ids, from the node up to the origin, joined by
+    ``" <- "``).
     """
+    missing = [v for v in _ORIGIN_NEEDS if v not in ds.variables]
+    if missing:
+        mode = ds.attrs.get("record", "unknown")
+        why = (
+            "written by an older Chokepoint: simulate it again"
+            if mode == "full"
+            else f"got record={mode!r}: simulate it again with record='full'"
+        )
+        msg = f"expected the results of a record='full' run ({why}); missing {', '.join(missing)}"
+        raise InputError("results for shortage_origin", [Problem("record", msg)])
     stats = shortfall_stats(ds, "node", threshold)
     products = json_attr(ds, "products")
     nodes = np.asarray(ds["node"].values, dtype=str)
     node_pos = {v: i for i, v in enumerate(nodes)}
     node_product = np.asarray(ds["product"].values, dtype=str)
-    binding = np.asarray(ds["binding"].values)
-    b_input = np.asarray(ds["binding_input"].values) if "binding_input" in ds else None
-    suppliers: dict[tuple[int, str], list[int]] = {}
-    if "link_supplier" in ds:
-        for sup, buy in zip(
-            np.asarray(ds["link_supplier"].values, dtype=str),
-            np.asarray(ds["link_buyer"].values, dtype=str),
-            strict=True,
-        ):
-            i = node_pos[sup]
-            suppliers.setdefault((node_pos[buy], node_product[i]), []).append(i)
+    binding = np.asarray(ds["binding"].transpose("member", "day", "node").values)
+    b_input = np.asarray(ds["binding_input"].transpose("member", "day", "node").values)
+    unshipped = _unshipped(ds)
+    missed = np.cumsum(unshipped, axis=1)  # Σ_{t ≤ d} unshipped share, (member, day, node)
+    flow: dict[tuple[int, str], dict[int, float]] = {}  # (buyer, product) -> supplier -> flow
+    for sup, buy, f in zip(
+        np.asarray(ds["link_supplier"].values, dtype=str),
+        np.asarray(ds["link_buyer"].values, dtype=str),
+        np.asarray(ds["baseline_link_flow"].values, dtype=np.float64),
+        strict=True,
+    ):
+        i = node_pos[sup]
+        by_sup = flow.setdefault((node_pos[buy], node_product[i]), {})
+        by_sup[i] = by_sup.get(i, 0.0) + float(f)
     members = list(np.asarray(ds["member"].values, dtype=str))
     codes = ("demand", "capacity", "input")
+    short = 1.0 - threshold
+
+    def look_day(s: int, u: int, until: int) -> int:
+        share = unshipped[s, : until + 1, u]
+        over = np.flatnonzero(share > short)
+        return int(over[0]) if over.size else int(share.argmax())
+
     rows = []
     for member, group in stats.groupby("member", sort=False):
         s = members.index(str(member))
-        ttp = {node_pos[n]: d for n, d in zip(group["node"], group["time_to_pain"], strict=True)}
-        for node, day in ttp.items():
+        for name, day in zip(group["node"], group["time_to_pain"], strict=True):
             if day is None:
                 continue
+            node = node_pos[name]
             code = int(binding[s, day, node])
-            q = int(b_input[s, day, node]) if b_input is not None else -1
-            path, cur, cur_day, cause = [node], node, int(day), codes[code]
-            for _ in range(len(nodes)):
-                c = int(binding[s, cur_day, cur])
-                qi = int(b_input[s, cur_day, cur]) if b_input is not None else -1
-                if c != 2 or qi < 0:
-                    cause = "capacity" if c == 1 else ("demand" if cur == node else cause)
-                    break
-                ups = suppliers.get((cur, products[qi]), [])
-                fell = [u for u in ups if ttp.get(u) is not None and ttp[u] <= cur_day]
-                short = [u for u in fell if int(binding[s, int(ttp[u]), u]) != 0]
-                if not short:
-                    cause = "restricted supply"
-                    pick = min(fell, key=lambda u: ttp[u]) if fell else (ups[0] if ups else None)
-                    if pick is not None:
-                        path.append(pick)
-                        cur = pick
-                    break
-                cur = min(short, key=lambda u: ttp[u])
-                cur_day = int(ttp[cur])
-                path.append(cur)
+            q = int(b_input[s, day, node])
+            path, cur, cur_day = [node], node, int(day)
+            if code == 1:
+                cause = "capacity"
+            elif code == 0:
+                cause = "restricted supply" if unshipped[s, day, node] > short else "demand"
+            else:
+                while True:  # ends: each step adds a node not yet on the path
+                    qi = int(b_input[s, cur_day, cur])
+                    ups = flow.get((cur, products[qi]), {}) if qi >= 0 else {}
+                    weight = {u: f * missed[s, cur_day, u] for u, f in ups.items() if u not in path}
+                    if not weight or max(weight.values()) <= 0:
+                        cause = "stock"
+                        break
+                    cur = max(weight, key=lambda u: weight[u])
+                    cur_day = look_day(s, cur, cur_day)
+                    path.append(cur)
+                    c = int(binding[s, cur_day, cur])
+                    if c != 2:
+                        cause = "capacity" if c == 1 else "restricted supply"
+                        break
             rows.append(
                 {
                     "member": member,
-                    "node": nodes[node],
+                    "node": name,
                     "day": int(day),
                     "constraint": codes[code],
                     "input": products[q] if q >= 0 else None,
