@@ -529,7 +529,9 @@ def _allocate(
         flows[fixed] = fixed_rows[fixed]
         free = ~fixed
         flows[free] = _ipf(prior[free], needs[free], np.maximum(leftover, 0.0))
-        notes[fixed] = "China share fixed to the sourced import share"
+        assumed = dep["source"].fillna("").str.startswith("ASSUMPTION").to_numpy()
+        notes[fixed & ~assumed] = "China share fixed to the sourced import share"
+        notes[fixed & assumed] = "China share fixed to the assumed share"
     realised = np.divide(
         (flows * is_chn[None, :]).sum(axis=1), needs, out=np.zeros_like(needs), where=needs > 0
     )
@@ -570,6 +572,18 @@ def _dependencies(src: Sources) -> dict[str, pd.DataFrame]:
                 pick("NdFeB permanent magnets", "JPN", ["JPN"]),
                 pick("NdFeB permanent magnets", "KOR", ["KOR"]),
                 pick("permanent magnets, metal-based (HS 8505.11)", "IND", ["IND"]),
+                pd.DataFrame(
+                    {
+                        "region": ["CHN"],
+                        "share": [1.0],
+                        "source": [
+                            _assumption(
+                                "industrial_motor_residual",
+                                "China's magnet buyers take all their magnets from Chinese makers",
+                            )
+                        ],
+                    }
+                ),
             ],
             ignore_index=True,
         ),
@@ -836,26 +850,54 @@ def build(folder: Path = SOURCES) -> dict[str, pd.DataFrame | dict[str, object]]
     magnet_src = src.source_of("volumes", "NdFeB magnet production")
     rec = recipe.set_index(["product", "input"])["amount"]
     nodes = model.nodes()
-    ev_total = float(nodes.loc[nodes["product"] == "ev", "output"].sum())
-    used = (
-        ev_total * rec[("ev", "traction_motor")] * rec[("traction_motor", "ndfeb_magnet")]
-        + float(nodes.loc[nodes["product"] == "ice_car", "output"].sum())
-        * rec[("ice_car", "ndfeb_magnet")]
-        + float(nodes.loc[nodes["product"] == "wind_turbine", "output"].sum())
-        * rec[("wind_turbine", "ndfeb_magnet")]
-        + float(nodes.loc[nodes["product"] == "defence_system", "output"].sum())
-        * rec[("defence_system", "ndfeb_magnet")]
-    )
+    per_unit = {
+        "ev": rec[("ev", "traction_motor")] * rec[("traction_motor", "ndfeb_magnet")],
+        "ice_car": rec[("ice_car", "ndfeb_magnet")],
+        "wind_turbine": rec[("wind_turbine", "ndfeb_magnet")],
+        "defence_system": rec[("defence_system", "ndfeb_magnet")],
+    }
+    uses = nodes[nodes["product"].isin(list(per_unit))]
+    uses = uses["output"] * uses["product"].map(per_unit)
+    used = float(uses.sum())
+    used_chn = float(uses[nodes.loc[uses.index, "region"] == "CHN"].sum())
+    # China keeps what it does not export (E020: ~5,100 t/month); the rest of the residual goes
+    # to the other regions by manufacturing value added
+    magnet_chn_out = magnet_world * magnet_sh["CHN"] / magnet_sh.sum()
+    exports_chn = src.supp("china_magnet_exports") * 12
+    residual = magnet_world - used
+    residual_chn = magnet_chn_out - used_chn - exports_chn
+    if not 0 <= residual_chn <= residual:
+        msg = (
+            f"industrial_motor_residual: China's residual use {residual_chn:,.0f} t/yr (output "
+            f"{magnet_chn_out:,.0f} - modelled uses {used_chn:,.0f} - exports {exports_chn:,.0f}) "
+            f"is outside 0..world residual {residual:,.0f} t/yr"
+        )
+        raise ValueError(msg)
     mva = manufacturing_share(src)
     mva_w = mva[mva["use"]].groupby("region")["share"].sum()
+    residual_src = (
+        f"DERIVED: world NdFeB output ({magnet_src}: China 300,000 t / 0.9) minus modelled uses"
+    )
+    chn_src = (
+        f"{residual_src}; China: its output minus its modelled uses minus its exports "
+        f"({src.supp_source('china_magnet_exports')}: 5,100 t/month x 12)"
+    )
     _end(
         model,
         "industrial_motor",
         pd.DataFrame(
             {
-                "region": mva_w.index,
-                "output": _split(magnet_world - used, mva_w).to_numpy(),
-                "source": f"DERIVED: world NdFeB output ({magnet_src}: China 300,000 t / 0.9) minus modelled uses, split by manufacturing value added (manufacturing_share.csv)",
+                "region": ["CHN", *mva_w.drop("CHN").index],
+                "output": [
+                    residual_chn,
+                    *_split(residual - residual_chn, mva_w.drop("CHN")).to_numpy(),
+                ],
+                "source": [chn_src]
+                + [
+                    f"{residual_src}, minus China's part, split by manufacturing value added "
+                    "(manufacturing_share.csv)"
+                ]
+                * (len(mva_w) - 1),
             }
         ),
         _assumption("industrial_motor_residual"),
@@ -2144,7 +2186,7 @@ def _assemble(
         lk["fixed"] & (lk["dep_source"] != "") & (lk["product"] != "crude_oil"),
         "; China share "
         + lk["dep_share"].map(lambda v: f"{v:.3f}")
-        + " sourced, "
+        + np.where(lk["dep_source"].str.startswith("ASSUMPTION"), " assumed, ", " sourced, ")
         + lk["realised"].map(lambda v: f"{v:.3f}")
         + " realised ("
         + lk["dep_note"]
