@@ -50,6 +50,7 @@ def test_ban_on_the_refiner_stops_the_buyers(net: cp.CompiledNetwork) -> None:
         "exports_monthly",
         "prices",
         "recovery_day",
+        "firms",
     }
     assert summary["scenarios"] == 1
     assert "member" not in summary["metrics"]["time_to_pain"][0]

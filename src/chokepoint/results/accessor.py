@@ -100,6 +100,7 @@ class ChokepointAccessor:
                 "exports_monthly": _records(metrics.exports_monthly(ds), many),
                 "prices": _records(price, many),
                 "recovery_day": _records(rec, many),
+                "firms": _records(metrics.firm_shortfall(ds), many),
             },
             "assumptions": json_attr(ds, "assumptions"),
             "sources": json_attr(ds, "sources"),

@@ -145,6 +145,22 @@ def time_to_pain(
     )
 
 
+def firm_shortfall(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFrame:
+    """:func:`shortfall_stats` of every node that belongs to a firm (a ``firm`` label), with its
+    firm: a firm's plant is a small part of its region-industry, whose figures hide its stop.
+    Empty without firm nodes (and for ``record="summary"``, which keeps no node)."""
+    cols = ["member", "node", "firm", "time_to_pain", "depth", "duration", "recovery_day"]
+    if "firm" not in ds.coords or "node" not in ds.dims:
+        return pd.DataFrame(columns=cols)
+    firms = pd.Series(np.asarray(ds["firm"].values, dtype=str), index=ds["node"].values)
+    firms = firms[firms != ""]
+    if firms.empty:
+        return pd.DataFrame(columns=cols)
+    stats = shortfall_stats(ds.sel(node=firms.index.to_numpy()), "node", threshold)
+    stats["firm"] = stats["node"].map(firms)
+    return stats[cols].reset_index(drop=True)
+
+
 def recovery_day(
     ds: xr.Dataset, by: By = ("region", "product"), threshold: float = THRESHOLD
 ) -> pd.DataFrame:
