@@ -21,6 +21,7 @@ METRICS = {
     "exports_monthly",
     "prices",
     "recovery_day",
+    "firms",
 }
 
 
