@@ -101,6 +101,7 @@ def import_dataset(
     name: str | None = None,
     balance: bool = False,
     tolerance: float | None = None,
+    replace: bool = False,
     store: StorePath = None,
 ) -> ImportResult:
     """Read, validate (optionally balance) and store a dataset folder.
@@ -114,6 +115,8 @@ def import_dataset(
     balance
         Run :func:`chokepoint.network.balance.balance` first (outputs and flows recomputed from
         final demand; the changes are returned) instead of requiring balanced figures.
+    replace
+        Replace a dataset already stored under the same name and version (else refused).
     """
     from chokepoint.io.tables import read_folder
     from chokepoint.network.balance import balance as balance_tables
@@ -133,11 +136,34 @@ def import_dataset(
             origins=balanced.origins,
             tolerance=tol,
         )
-    if name:
+    if name is not None:
         tables = NetworkTables(name, tables.frames, tables.version, tables.meta, tables.origins)
+    _check_names(tables.name, tables.version, Path(folder), renamed=name is not None)
     with open_store(store) as s:
-        s.import_tables(tables, origin=f"import:{Path(folder).resolve()}")
+        s.import_tables(tables, origin=f"import:{Path(folder).resolve()}", replace=replace)
     return ImportResult(tables, changes, tables.counts())
+
+
+def _check_names(name: str, version: str, folder: Path, *, renamed: bool) -> None:
+    """Refuse a name or version that could not be addressed later, naming where it came from
+    (the ``name`` argument, dataset.yaml or the folder's name)."""
+    from chokepoint.errors import InputError, Problem
+    from chokepoint.io.tables import META_FILE, read_meta
+    from chokepoint.store.store import dataset_name_problems
+
+    meta = folder / META_FILE
+    named_in_meta = meta.is_file() and "name" in {str(k) for k in read_meta(meta)}
+    where = {
+        "name": "--name"
+        if renamed
+        else f"{meta}:name"
+        if named_in_meta
+        else f"{folder} (the folder's name; set --name or name in {META_FILE})",
+        "version": f"{meta}:version",
+    }
+    problems = [Problem(where[p.location], p.message) for p in dataset_name_problems(name, version)]
+    if problems:
+        raise InputError(f"import of {folder}", problems)
 
 
 def export_dataset(

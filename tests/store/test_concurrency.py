@@ -51,7 +51,9 @@ WRITER = textwrap.dedent(
             frames["final_demand"] = toy.final_demand.assign(
                 quantity=toy.final_demand["quantity"] * g
             )
-            store.import_tables(cp.NetworkTables("churn", frames, "1", dict(toy.meta, g=g)))
+            store.import_tables(
+                cp.NetworkTables("churn", frames, "1", dict(toy.meta, g=g)), replace=True
+            )
             store.save_run(f"run-{{g}}", scenario="s", dataset="churn", scenario_yaml="",
                            metrics={{"g": g}})
     print("done", flush=True)

@@ -65,7 +65,10 @@ def test_versions_and_replacement() -> None:
     with open_store() as store:
         store.import_tables(cp.NetworkTables("chain", toy.frames, "1", toy.meta))
         store.import_tables(cp.NetworkTables("chain", toy.frames, "2", toy.meta))
-        store.import_tables(cp.NetworkTables("chain", toy.frames, "1", toy.meta))  # replaces v1
+        with pytest.raises(InputError, match=r"not stored yet, got chain@1 \(imported .*--replace"):
+            store.import_tables(cp.NetworkTables("chain", toy.frames, "1", dict(toy.meta, x=1)))
+        assert "x" not in store.load_dataset("chain@1").meta  # the refused import changed nothing
+        store.import_tables(cp.NetworkTables("chain", toy.frames, "1", toy.meta), replace=True)
         assert sorted(store.list_datasets()["version"]) == ["1", "2"]
         assert store.load_dataset("chain@2").version == "2"
         assert store.load_dataset("chain").version == "1"  # latest import
@@ -89,6 +92,37 @@ def test_unknown_dataset_names_the_known_ones() -> None:
 def test_shipped_names_are_reserved() -> None:
     with open_store() as store, pytest.raises(InputError, match="shipped dataset"):
         store.import_tables(load_packaged("toy"))
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "bad"),
+    [
+        ("a/b", "1", "name"),
+        ("x@y", "1", "name"),
+        ("with space", "1", "name"),
+        ("", "1", "name"),
+        ("..", "1", "name"),
+        ("_x", "1", "name"),
+        ("a" * 101, "1", "name"),
+        ("ok", "1 beta", "version"),
+        ("ok", "1/2", "version"),
+    ],
+)
+def test_unaddressable_names_and_versions_are_refused(name: str, version: str, bad: str) -> None:
+    toy = load_packaged("toy")
+    with open_store() as store:
+        with pytest.raises(InputError, match=rf"{bad} \| expected a {bad} of letters, digits"):
+            store.import_tables(cp.NetworkTables(name, toy.frames, version, toy.meta))
+        assert name not in set(store.list_datasets()["name"])
+
+
+def test_addressable_names_are_accepted() -> None:
+    toy = load_packaged("toy")
+    with open_store() as store:
+        for name, version in (("my-toy_2.b", "2025.1"), ("X", ""), ("a" * 100, "v-1_b")):
+            store.import_tables(cp.NetworkTables(name, toy.frames, version, toy.meta))
+            label = f"{name}@{version}" if version else name
+            assert store.load_dataset(label).name == name
 
 
 def test_read_only_store_refuses_writes() -> None:

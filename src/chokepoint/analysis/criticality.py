@@ -12,7 +12,9 @@ rounding both to one decimal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal, TypeAlias
 
@@ -29,7 +31,7 @@ from chokepoint.datasets.criticality_loader import (
     load_country_codes,
     load_criticality_inputs,
 )
-from chokepoint.errors import ChokepointError, NotFoundError
+from chokepoint.errors import ChokepointError, NotFoundError, Problem, raise_if_problems
 
 __all__ = [
     "CRMA_SINGLE_COUNTRY_MAX",
@@ -456,19 +458,29 @@ def assess_eu(
 
 @dataclass(frozen=True, slots=True)
 class ShareOverride:
-    """Set ``region``'s share of ``material`` at ``stage`` (``source`` GS or EU) to ``share``."""
+    """Set ``region``'s share of ``material`` at ``stage`` (``source`` GS or EU) to ``share``.
+
+    ``new``: the region code is meant to be new (written ``+CODE``), so it is not checked against
+    the codes the inputs and the governance table know.
+    """
 
     material: str
     region: str
     stage: str
     share: float
     source: str = "GS"
+    new: bool = False
+
+
+NEW_REGION_MARK: Final = "+"
+"""Prefix of a region code in an override that is new on purpose (``gallium:+XYZ:P=0.1``)."""
 
 
 def parse_share_override(text: str) -> ShareOverride:
     """Parse ``MATERIAL:REGION:STAGE[:GS|EU]=SHARE`` (share as a fraction or ``NN%``).
 
-    Examples: ``gallium:CHN:P=0.99``, ``lithium:AUS:E:GS=60%``.
+    A region written ``+CODE`` is new on purpose (not checked against the known codes).
+    Examples: ``gallium:CHN:P=0.99``, ``lithium:AUS:E:GS=60%``, ``gallium:+XYZ:P=0.1``.
     """
     if "=" not in text:
         msg = f"expected MATERIAL:REGION:STAGE[:GS|EU]=SHARE, got {text!r}"
@@ -492,7 +504,16 @@ def parse_share_override(text: str) -> ShareOverride:
     if not 0.0 <= share <= 1.0:
         msg = f"expected a share in [0, 1] in {text!r}, got {share:g}"
         raise ChokepointError(msg)
-    return ShareOverride(parts[0], parts[1].upper(), stage, share, source)
+    region = parts[1].upper()
+    new = region.startswith(NEW_REGION_MARK)
+    region = region.removeprefix(NEW_REGION_MARK).strip()
+    if not region or not all(ch.isalnum() or ch in "_-" for ch in region):
+        msg = (
+            f"expected a region code of letters, digits, '_' or '-' (new ones marked "
+            f"{NEW_REGION_MARK}CODE) in {text!r}, got {parts[1]!r}"
+        )
+        raise ChokepointError(msg)
+    return ShareOverride(parts[0], region, stage, share, source, new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,6 +579,45 @@ def apply_t_overrides(
             f"{ov.region} trade factor t {before:g} -> {ov.t:g}"
         )
     return out, notes
+
+
+def known_region_codes(
+    supply: pd.DataFrame, wgi: Mapping[str, float] | pd.Series | None = None
+) -> set[str]:
+    """Region codes an override may name: suppliers in ``supply``, the governance table's
+    regions and the ISO3 codes of the loader's country table."""
+    known = {str(r) for r in supply["region"].dropna()} if "region" in supply else set()
+    if wgi is not None:
+        known |= {str(r) for r in pd.Series(wgi).index}
+    known |= {str(c) for c in load_country_codes()["iso3"].dropna()}
+    return known
+
+
+def check_override_regions(
+    overrides: Sequence[ShareOverride | TradeFactorOverride], known: Collection[str]
+) -> None:
+    """Raise one :class:`InputError` naming every override whose region code is unknown (with a
+    did-you-mean), unless it is marked new (``+CODE``, share overrides only)."""
+    problems = []
+    for ov in overrides:
+        if ov.region in known or getattr(ov, "new", False):
+            continue
+        close = difflib.get_close_matches(ov.region, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        how = (
+            f"write {ov.material}:{NEW_REGION_MARK}{ov.region}:{ov.stage} to add it as a new "
+            "supplier"
+            if isinstance(ov, ShareOverride)
+            else "set a share for it first"
+        )
+        problems.append(
+            Problem(
+                f"{ov.material}:{ov.region}:{ov.stage}",
+                f"unknown region code {ov.region!r}{hint}; expected a code of the inputs or the "
+                f"governance (WGI) table, or {how}",
+            )
+        )
+    raise_if_problems("what-if overrides", problems)
 
 
 def _resolve_material(name: str, materials: pd.Index) -> str:
@@ -704,6 +764,12 @@ def eu_assessment(
     ...     float(res.baseline.loc["Gallium", "sr"]), 2)
     True
     """
+    if cap is not None and not (math.isfinite(cap) and cap > 0):
+        msg = f"expected a cap on WGI*·t greater than 0, got {cap:g}"
+        raise ChokepointError(msg)
+    if missing_wgi is not None and not (math.isfinite(missing_wgi) and missing_wgi >= 0):
+        msg = f"expected a WGI* for countries without one of at least 0, got {missing_wgi:g}"
+        raise ChokepointError(msg)
     inputs = load_criticality_inputs(assessment)
     gov = inputs.wgi if wgi is None else pd.Series(wgi, dtype=float)
     baseline: pd.DataFrame | None = None
@@ -712,6 +778,8 @@ def eu_assessment(
         if inputs.supply.empty:
             msg = f"{assessment} publishes no country shares, so they cannot be overridden"
             raise ChokepointError(msg)
+        known = known_region_codes(inputs.supply, gov) | {ov.region for ov in overrides if ov.new}
+        check_override_regions([*overrides, *t_overrides], known)
         baseline, _ = assess_eu(
             inputs, wgi=gov, missing_wgi=missing_wgi, cap=cap, unallocated=unallocated
         )

@@ -68,7 +68,11 @@ def exposure(
         None, "--product", "-p", help="Only this product of the region."
     ),
     threshold: float = typer.Option(
-        0.5, "--threshold", help="World share from which ORIGIN dominates a stage (no --stage)."
+        0.5,
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="World share (0-1) from which ORIGIN dominates a stage (no --stage).",
     ),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records."),
@@ -143,7 +147,11 @@ def exposure(
 def coercion_potential_command(
     actor: str = typer.Argument(..., help="The restricting state (region code)."),
     threshold: float = typer.Option(
-        0.5, "--threshold", help="World share from which a stage counts as dominated."
+        0.5,
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="World share (0-1) from which a stage counts as dominated.",
     ),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -190,11 +198,17 @@ def coercion_potential_command(
 def chokepoints(
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
     threshold: float = typer.Option(
-        0.2, "--threshold", help="World share from which a (region, stage) is a candidate."
+        0.2,
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="World share (0-1) from which a (region, stage) is a candidate.",
     ),
-    days: int = typer.Option(90, "--days", help="Length of each candidate's total stop (days)."),
-    horizon: int = typer.Option(180, "--horizon", help="Days simulated."),
-    top: int = typer.Option(10, "--top", help="Rows to show (0 = all)."),
+    days: int = typer.Option(
+        90, "--days", min=1, help="Length of each candidate's total stop (days, at least 1)."
+    ),
+    horizon: int = typer.Option(180, "--horizon", min=1, help="Days simulated (at least 1)."),
+    top: int = typer.Option(10, "--top", min=0, help="Rows to show (0 = all)."),
     region: str | None = typer.Option(
         None, "--region", "-r", help="Rank by the value lost in this region instead of the world."
     ),

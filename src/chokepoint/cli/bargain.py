@@ -51,7 +51,11 @@ def leverage(
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", "-d", help="Dataset name."),
     horizon: int = typer.Option(180, "--horizon", min=1, help="Days simulated."),
     share_threshold: float = typer.Option(
-        0.5, "--share-threshold", help="World share from which a product is an actor's lever."
+        0.5,
+        "--share-threshold",
+        min=0.0,
+        max=1.0,
+        help="World share (0-1) from which a product is an actor's lever.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a heat map (png/svg/pdf)."),

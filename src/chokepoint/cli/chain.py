@@ -54,7 +54,7 @@ def _add(tree: Tree, node: dict[str, Any]) -> None:
 def show_command(
     chain: str = typer.Argument(..., help="Chain name, e.g. rare-earths."),
     dataset: str = DATASET_OPTION,
-    top: int = typer.Option(5, "--top", help="Producers shown per stage."),
+    top: int = typer.Option(5, "--top", min=1, help="Producers shown per stage (at least 1)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a chain from mine to end uses: stages, country shares, supplier tree, top country."""

@@ -274,7 +274,9 @@ def criticality(
         [],
         "--set",
         help="What-if share, MATERIAL:REGION:STAGE[:GS|EU]=SHARE, e.g. gallium:CHN:P=0.99; "
-        "the other suppliers are rescaled so shares sum to 1 (repeatable).",
+        "the other suppliers are rescaled so shares sum to 1 (repeatable). REGION must be a code "
+        "of the inputs or the WGI table; write +CODE (e.g. gallium:+XYZ:P=0.1) to add a supplier "
+        "under a new code.",
     ),
     set_t: list[str] = typer.Option(
         [],
@@ -288,7 +290,9 @@ def criticality(
     missing_wgi: float | None = typer.Option(
         None, "--missing-wgi", help="WGI* for countries without one (default: exclude and report)."
     ),
-    cap: float | None = typer.Option(None, "--cap", help="Cap WGI*·t at this value (e.g. 10)."),
+    cap: float | None = typer.Option(
+        None, "--cap", help="Cap WGI*·t at this value, greater than 0 (e.g. 10)."
+    ),
     wgi_file: Path | None = typer.Option(
         None,
         "--wgi",

@@ -85,7 +85,7 @@ def list_command(as_json: bool = JSON_OPTION) -> None:
 def show_command(
     name: str = typer.Argument(..., help="Dataset name, optionally NAME@VERSION."),
     table: str | None = typer.Option(None, "--table", "-t", help="Also print this table's rows."),
-    limit: int = typer.Option(50, "--limit", help="Rows of --table to print."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Rows of --table to print (at least 1)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Describe a dataset: version, origin, description, sources and row counts."""
@@ -135,17 +135,35 @@ def show_command(
 @app.command("import")
 def import_command(
     folder: Path = typer.Argument(..., help="Folder of table files (CSV, Parquet or Excel)."),
-    name: str | None = typer.Option(None, "--name", help="Store under this name."),
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        help="Store under this name (default: dataset.yaml's name, else the folder's); letters, "
+        "digits, '_', '.', '-'.",
+    ),
     balance: bool = typer.Option(
         False, "--balance", help="Balance outputs and flows first (reports what changed)."
+    ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Replace a dataset already stored under the same name and version (else refused).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Validate a folder of tables and import it into the store."""
-    from chokepoint.api import import_dataset
+    from chokepoint import api
+    from chokepoint.errors import InputError, Problem
 
     with handle_errors():
-        result = import_dataset(folder, name=name, balance=balance, store=state.store)
+        if name is not None and not name.strip():
+            raise InputError(
+                f"import of {folder}",
+                [Problem("--name", f"expected a dataset name, got {name!r}")],
+            )
+        result = api.import_dataset(
+            folder, name=name, balance=balance, replace=replace, store=state.store
+        )
         t = result.tables
         changes = result.changes
         if as_json:
@@ -189,16 +207,25 @@ def export_command(
 def balance_command(
     folder: Path = typer.Argument(..., help="Folder of table files (CSV, Parquet or Excel)."),
     tolerance: float = typer.Option(
-        0.01, "--tolerance", help="Relative change below which a value counts as unchanged."
+        0.01,
+        "--tolerance",
+        min=0.0,
+        help="Relative change below which a value counts as unchanged (a finite number ≥ 0).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the balanced tables here."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Balance a folder's outputs and flows from final demand and print what changed."""
+    from chokepoint.errors import InputError, Problem
     from chokepoint.io.tables import read_folder, write_folder
     from chokepoint.network.balance import balance
 
     with handle_errors():
+        if not math.isfinite(tolerance):  # click's range check lets NaN through
+            raise InputError(
+                "data balance",
+                [Problem("--tolerance", f"expected a finite number ≥ 0, got {tolerance!r}")],
+            )
         tables = read_folder(folder, check_balance=False)
         balanced, changes = balance(tables, tolerance=tolerance)
         if out is not None:

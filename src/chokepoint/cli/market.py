@@ -128,11 +128,15 @@ def rebuild_cmd(
     ),
     share: float = typer.Option(0.3, "--share", help="Target share X of world supply (0-1)."),
     year: int | None = typer.Option(
-        None, "--year", help="Decision year (default: the preset's last year)."
+        None,
+        "--year",
+        help="Decision year, within the preset's years (default: the preset's last year).",
     ),
-    years: int = typer.Option(20, "--years", help="Years simulated after the decision."),
+    years: int = typer.Option(
+        20, "--years", min=1, help="Years simulated after the decision (at least 1)."
+    ),
     max_subsidy: float | None = typer.Option(
-        None, "--max-subsidy", help="Top of the subsidy grid (price units)."
+        None, "--max-subsidy", min=0.0, help="Top of the subsidy grid (price units, ≥ 0)."
     ),
     no_ban: bool = typer.Option(
         False, "--no-ban", help="Ignore the technology-export ban (for comparison)."
@@ -141,10 +145,22 @@ def rebuild_cmd(
 ) -> None:
     """Subsidy per unit and years a rival bloc needs to reach and hold X% of world supply."""
     with handle_errors():
+        from chokepoint.errors import InputError, Problem
         from chokepoint.market.presets import load_preset
         from chokepoint.market.rebuild import rebuild
 
         preset = load_preset(file)
+        if year is not None and not preset.start_year <= year <= preset.end_year:
+            raise InputError(
+                f"market rebuild {preset.name}",
+                [
+                    Problem(
+                        "--year",
+                        f"expected a decision year from {preset.start_year} to "
+                        f"{preset.end_year} (the preset's years), got {year}",
+                    )
+                ],
+            )
         ans = rebuild(
             preset,
             share=share,

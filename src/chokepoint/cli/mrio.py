@@ -35,6 +35,11 @@ def import_mrio(
         "--usd-per-unit",
         help="USD per table unit (needed unless the unit is in USD, e.g. M.USD -> 1e6).",
     ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Replace a dataset already stored under the same name and version (else refused).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print plain JSON to stdout."),
 ) -> None:
     """Import an MRIO table as a network (node = region x sector, product = sector) into the store."""
@@ -48,6 +53,10 @@ def import_mrio(
                 "import-mrio",
                 [Problem("options", "expected exactly one of --pymrio-test or --path DIR")],
             )
+        if name is not None and not name.strip():
+            raise InputError(
+                "import-mrio", [Problem("--name", f"expected a dataset name, got {name!r}")]
+            )
         io = pymrio_test_system() if pymrio_test else load_iosystem(path)  # type: ignore[arg-type]
         tables = from_pymrio(
             io,
@@ -59,7 +68,7 @@ def import_mrio(
         )
         origin = "pymrio:test" if pymrio_test else f"pymrio:{Path(str(path)).resolve()}"
         with open_store(state.store) as s:
-            s.import_tables(tables, origin=origin)
+            s.import_tables(tables, origin=origin, replace=replace)
         mrio: dict[str, Any] = dict(tables.meta.get("mrio", {}))
         summary: dict[str, Any] = {
             "name": tables.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chokepoint.cli._errors import handle_errors
+from chokepoint.errors import Problem, raise_if_problems
 
 console = Console(highlight=False)
 
@@ -34,6 +36,19 @@ def pain_report(
     loaded = read_scenario(scenario)
     net = cp.build_network(cp.load_dataset(dataset or loaded.scenario.dataset))
     batch = compile_scenario(loaded.scenario, net, locate=loaded.locate)
+    problems = [
+        Problem(option, unknown_code(value, [str(k) for k in known], what, net.name))
+        for option, value, known, what in (
+            ("--region", region, net.regions, "region"),
+            ("--product", product, net.products, "product"),
+        )
+        if value is not None and value not in known
+    ]
+    if until is not None and not 0 <= until < batch.horizon:
+        problems.append(
+            Problem("--until", f"expected a day from 0 to {batch.horizon - 1}, got {until}")
+        )
+    raise_if_problems(f"pain {loaded.scenario.name}", problems)
     ds = simulate(net, batch)
     hits = pain.first_hit(ds, region=region, exclude=[] if region else list(batch.actors))
     first = hits.groupby("member").head(top)
@@ -62,6 +77,20 @@ def pain_report(
     return out
 
 
+def unknown_code(value: str, known: list[str], what: str, dataset: str) -> str:
+    """``unknown region 'X' in DATASET; did you mean 'Y'?`` (or the codes, when there are few)."""
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in known if k.lower() == value.lower()][:1]
+    if close:
+        hint = f"; did you mean {close[0]!r}?"
+    elif len(known) <= 30:
+        hint = f"; expected one of {', '.join(known)}"
+    else:
+        hint = f"; expected one of its {len(known)} {what} codes"
+    return f"unknown {what} {value!r} in {dataset}{hint}"
+
+
 def _candidates(scenario: Any, net: Any, region: str) -> list[str]:
     """The instruments' products that ``region``'s producers use as inputs."""
     import numpy as np
@@ -86,10 +115,16 @@ def pain_command(
         None, "--product", help="Stockpiled input product (default: the instruments' products)."
     ),
     until: int | None = typer.Option(
-        None, "--until", help="Day the region's first stop should come after (stockpile search)."
+        None,
+        "--until",
+        min=0,
+        help="Day (0 to the horizon - 1) the region's first stop should come after "
+        "(stockpile search).",
     ),
     dataset: str | None = typer.Option(None, "--dataset", help="Dataset to run on."),
-    top: int = typer.Option(10, "--top", help="Rows per member in the first-hit table."),
+    top: int = typer.Option(
+        10, "--top", min=1, help="Rows per member in the first-hit table (at least 1)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
 ) -> None:
     """Time-to-pain views: who hits the wall first and when, days until half of a region's car

@@ -79,10 +79,61 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "run"
 
 
-def save(outcome: RunOutcome, out_dir: Path, *, record: bool = True) -> RunOutcome:
+RUN_FILES = (RESULTS_FILE, SUMMARY_FILE, SCENARIO_FILE, META_FILE)
+"""The files :func:`save` writes into a run folder."""
+
+
+def holds_only_a_run(out_dir: Path) -> bool:
+    """Whether ``out_dir`` is a folder holding nothing but the files of an earlier run."""
+    return out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= set(RUN_FILES)
+
+
+def check_out_dir(
+    out_dir: Path, *, force: bool = False, option: str = "--out", force_flag: str | None = "--force"
+) -> None:
+    """Refuse ``out_dir`` as a run's results folder before anything is computed.
+
+    A path that is a file, or lies under one, is refused naming the path; an existing folder
+    that holds anything is refused unless ``force`` (its run files would be overwritten).
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        msg = f"{out_dir}: expected a folder for the run's files ({option}), got a file"
+        raise ChokepointError(msg)
+    blocker = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        msg = f"{out_dir}: cannot create the results folder ({option}): {blocker} is a file"
+        raise ChokepointError(msg)
+    if out_dir.is_dir() and not force:
+        held = sorted(p.name for p in out_dir.iterdir())
+        if held:
+            shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+            msg = (
+                f"{out_dir}: the results folder is not empty ({shown}); expected a new or empty "
+                f"folder: choose another {option}"
+                + (f" or pass {force_flag} to overwrite its run files" if force_flag else "")
+            )
+            raise ChokepointError(msg)
+
+
+def prepare_out_dir(out_dir: Path, *, force: bool = False, option: str = "--out") -> None:
+    """:func:`check_out_dir`, then create the folder (an OS failure names the folder)."""
+    check_out_dir(out_dir, force=force, option=option)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"{out_dir}: cannot create the results folder ({option}): {exc.strerror or exc}"
+        raise ChokepointError(msg) from None
+
+
+def save(
+    outcome: RunOutcome, out_dir: Path, *, record: bool = True, force: bool = False
+) -> RunOutcome:
     """Write netCDF, JSON summary and the scenario as run to ``out_dir``; record the run in the
-    store when it can be opened (a store problem is reported as a warning, not an error)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    store when it can be opened (a store problem is reported as a warning, not an error).
+
+    ``out_dir`` must be new or empty unless ``force`` (see :func:`prepare_out_dir`).
+    """
+    prepare_out_dir(out_dir, force=force)
     outcome.ds.to_netcdf(out_dir / RESULTS_FILE)
     (out_dir / SUMMARY_FILE).write_text(json.dumps(outcome.summary, indent=1), encoding="utf-8")
     (out_dir / SCENARIO_FILE).write_text(outcome.loaded.text, encoding="utf-8")
@@ -220,12 +271,17 @@ def run(
     json_out: bool = typer.Option(
         False, "--json", help="Print the JSON summary (DESIGN §12) only."
     ),
-    top: int = typer.Option(10, "--top", help="Rows per table."),
+    top: int = typer.Option(10, "--top", min=1, help="Rows per table (at least 1)."),
+    force: bool = typer.Option(
+        False, "--force", help="Write into a --out folder that already holds files (overwrites)."
+    ),
 ) -> None:
     """Simulate SCENARIO day by day and report losses, time-to-pain and prices."""
     with handle_errors():
+        if out is not None:  # refuse a bad folder before the (possibly long) simulation
+            check_out_dir(out, force=force)
         outcome = run_with_progress(scenario, dataset, quiet=json_out)
-        save(outcome, out if out is not None else Path("runs") / outcome.run_id)
+        save(outcome, out if out is not None else Path("runs") / outcome.run_id, force=force)
         for w in outcome.warnings:
             err_console.print(f"[yellow]warning:[/] {w}")
         if json_out:

@@ -20,13 +20,13 @@ def sweep(
         ..., help="Sweep file (base scenario, parameters, design) or a preset name."
     ),
     samples: int | None = typer.Option(
-        None, "--samples", "-n", help="Override the number of members."
+        None, "--samples", "-n", min=1, help="Override the number of members (at least 1)."
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Address of an existing Dask scheduler."
     ),
     workers: int = typer.Option(
-        0, "--workers", "-w", help="Local Dask workers (0 = run in this process)."
+        0, "--workers", "-w", min=0, help="Local Dask workers (0 = run in this process)."
     ),
     out: Path = typer.Option(
         Path("sweep-out"), "--out", "-o", help="Output folder (Parquet; resumable)."

@@ -226,7 +226,28 @@ def write_folder(tables: NetworkTables, folder: str | Path, fmt: TableFormat = "
         msg = f"unknown table format {fmt!r}; expected one of {', '.join(FORMATS)}"
         raise InputError("export", [Problem("format", msg)])
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    subject = f"writing dataset {tables.name!r}"
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            subject,
+            [Problem(str(folder), "expected a folder to write the tables into, got a file")],
+        )
+    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(
+            subject,
+            [
+                Problem(
+                    str(folder), f"expected a folder path, but {blocker} is a file, not a folder"
+                )
+            ],
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            subject, [Problem(str(folder), f"cannot create the folder: {exc.strerror or exc}")]
+        ) from None
     for name, df in tables.frames.items():
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":

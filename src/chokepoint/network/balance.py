@@ -89,8 +89,18 @@ def balance(
     Returns the balanced tables and a table of changes (``table, row, column, old, new,
     rel_change``) for every value that moved by more than ``tolerance``. A node whose new output
     exceeds its capacity is an error unless ``raise_capacity`` (then the capacity is raised and
-    listed among the changes). A group with a recipe but no supplier at all is an error.
+    listed among the changes). A group with a recipe but no supplier at all is an error, and so
+    is a ``tolerance`` that is not a finite number ≥ 0 (NaN would list no change at all).
     """
+    try:
+        tol = float(tolerance)
+    except (TypeError, ValueError):
+        tol = float("nan")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise InputError(
+            f"balancing dataset {t.name!r}",
+            [Problem("tolerance", f"expected a finite number ≥ 0, got {tolerance!r}")],
+        )
     net = compile_network(t)
     n = net.n_nodes
     covered = group_coverage(net)

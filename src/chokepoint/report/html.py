@@ -170,8 +170,26 @@ def render(
 
 
 def write_report(path: str | Path, summary: Mapping[str, Any], ds: xr.Dataset, **kw: Any) -> Path:
-    """Write :func:`render` to ``path`` (parents created); returns the path."""
+    """Write :func:`render` to ``path`` (parents created); returns the path.
+
+    A path that is a folder, or lies under a file, is a :class:`ChokepointError` naming it
+    (checked before the report is rendered).
+    """
+    from chokepoint.errors import ChokepointError
+
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(summary, ds, **kw), encoding="utf-8")
+    if out.is_dir():
+        msg = f"{out}: expected an HTML file to write, got a folder"
+        raise ChokepointError(msg)
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        msg = f"{out}: cannot write the report there: {blocker} is a file, not a folder"
+        raise ChokepointError(msg)
+    page = render(summary, ds, **kw)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        msg = f"{out}: cannot write the report: {exc.strerror or exc}"
+        raise ChokepointError(msg) from None
     return out

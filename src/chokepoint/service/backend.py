@@ -275,6 +275,7 @@ def import_upload(
     """
     from chokepoint.io.tables import read_folder
     from chokepoint.store import open_store
+    from chokepoint.store.store import dataset_name_problems
 
     problems: list[Problem] = []
     chosen: dict[str, tuple[str, bytes]] = {}
@@ -313,7 +314,14 @@ def import_upload(
             "dataset upload",
             [Problem(f"{META_FILE}:name", "expected a dataset name (in dataset.yaml or the form)")],
         )
-    with open_store(store_path) as store:
+    where = {"name": "name" if name else f"{META_FILE}:name", "version": f"{META_FILE}:version"}
+    problems = [
+        Problem(where[p.location], p.message)
+        for p in dataset_name_problems(tables.name, tables.version)
+    ]
+    if problems:
+        raise InputError("dataset upload", problems)
+    with open_store(store_path) as store:  # refuses a name and version already stored
         store.import_tables(tables, origin="upload")
     return {"name": tables.name, "version": tables.version, "counts": tables.counts()}
 
@@ -663,6 +671,21 @@ def series(
         da = da.isel(member=[member])
     region_of = np.asarray(ds[f"{prefix}region"].values, dtype=str)
     product_of = np.asarray(ds[f"{prefix}product"].values, dtype=str)
+    problems = []
+    for kind, asked in (("region", region), ("product", product)):
+        # a code of the run: of its nodes, markets or final buyers (a known code without a line
+        # for this variable is an empty answer, an unknown one an error)
+        run_codes = {
+            str(c)
+            for coord in (kind, f"market_{kind}", f"final_{kind}")
+            if coord in ds.coords
+            for c in np.asarray(ds[coord].values).tolist()
+        }
+        if asked is not None and asked not in run_codes:
+            where = f"run {row['run_id']}"
+            problems.append(Problem(kind, _unknown_code(asked, run_codes, kind, where)))
+    if problems:
+        raise InputError("series request", problems)
     keep = np.ones(da.sizes[entity], dtype=bool)
     if region is not None:
         keep &= region_of == region
@@ -725,6 +748,17 @@ def series(
         "days": list(range(start, stop)),
         "lines": lines,
     }
+
+
+def _unknown_code(value: str, known: Iterable[str], what: str, where: str) -> str:
+    """``expected a region of run R (...), got 'X'; did you mean 'Y'?``"""
+    import difflib
+
+    codes = sorted({str(k) for k in known})
+    shown = ", ".join(codes[:30]) + (f" and {len(codes) - 30} more" if len(codes) > 30 else "")
+    close = difflib.get_close_matches(value, codes, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"expected a {what} of {where} ({shown}), got {value[:40]!r}{hint}"
 
 
 def results_dir(store_path: Path) -> Path:

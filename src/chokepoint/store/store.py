@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -35,6 +36,31 @@ from chokepoint.store.migrations import SCHEMA_VERSION, current_version, migrate
 
 PACKAGE_ORIGIN = "package"
 """``datasets.origin`` of a dataset shipped in the package (re-imported when its files change)."""
+
+
+DATASET_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+"""A stored dataset's name (and non-empty version): letters, digits, ``_``, ``.``, ``-``, starting
+with a letter or digit, at most 100 characters, no ``..``. Such a name can be given to every
+command and in the service's URLs (``NAME@VERSION``)."""
+
+
+def dataset_name_problems(name: str, version: str) -> list[Problem]:
+    """Problems with a dataset ``name`` and ``version`` (empty version allowed), see
+    :data:`DATASET_NAME_PATTERN`."""
+    problems = []
+    for what, value in (("name", name), ("version", version)):
+        if what == "version" and value == "":
+            continue
+        if re.fullmatch(DATASET_NAME_PATTERN, value) is None or ".." in value:
+            problems.append(
+                Problem(
+                    what,
+                    f"expected a {what} of letters, digits, '_', '.' or '-' (starting with a "
+                    f"letter or digit, at most 100 characters, no '..'; pattern "
+                    f"{DATASET_NAME_PATTERN}), got {value!r}",
+                )
+            )
+    return problems
 
 
 class Store:
@@ -128,25 +154,47 @@ class Store:
         *,
         origin: str = "import",
         content_sha256: str | None = None,
+        replace: bool = False,
     ) -> None:
-        """Store validated ``tables`` under ``tables.name``/``tables.version`` (replacing it).
+        """Store validated ``tables`` under ``tables.name``/``tables.version``.
 
-        The names of shipped datasets are reserved for them.
+        A dataset already stored under that name and version is an error unless ``replace``
+        (then it is replaced atomically). The names of shipped datasets are reserved for them,
+        and a name or version that could not be addressed later (``/``, ``@``, spaces...) is
+        refused: see :data:`DATASET_NAME_PATTERN`.
         """
         from chokepoint.datasets.registry import list_packaged
 
+        subject = f"import of dataset {tables.name!r}"
+        problems = dataset_name_problems(tables.name, tables.version)
         if origin != PACKAGE_ORIGIN and tables.name in list_packaged():
-            raise InputError(
-                f"import of dataset {tables.name!r}",
-                [
-                    Problem(
-                        "name",
-                        f"expected a name not used by a shipped dataset, got {tables.name!r} "
-                        "(choose another name; CLI: --name)",
-                    )
-                ],
+            problems.append(
+                Problem(
+                    "name",
+                    f"expected a name not used by a shipped dataset, got {tables.name!r} "
+                    "(choose another name; CLI: --name)",
+                )
             )
+        if problems:
+            raise InputError(subject, problems)
         with self.connection(write=True) as con:
+            if not replace:  # checked on the writing connection: no other writer in between
+                row = con.execute(
+                    "SELECT origin, imported_at FROM datasets WHERE name = ? AND version = ?",
+                    [tables.name, tables.version],
+                ).fetchone()
+                if row is not None:
+                    raise InputError(
+                        subject,
+                        [
+                            Problem(
+                                "name",
+                                f"expected a name and version not stored yet, got {tables.label} "
+                                f"(imported {str(row[1])[:19]} from {row[0]}); choose another "
+                                "name or version, or replace it on purpose (CLI: --replace)",
+                            )
+                        ],
+                    )
             _ds.write_dataset(con, tables, origin=origin, content_sha256=content_sha256)
 
     def load_dataset(self, name: str) -> NetworkTables:
