@@ -372,9 +372,9 @@ def test_user_wgi_table(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_wgi_table(bad)
     assert [p.location for p in info.value.problems] == [
-        "bad.csv:1:wgi_scaled",
-        "bad.csv:2:region",
-        "bad.csv:3:wgi_scaled",
+        "bad.csv:2:wgi_scaled",
+        "bad.csv:3:region",
+        "bad.csv:4:wgi_scaled",
     ]
     # Dysprosium P is China 100%, GS only: SR = WGI*_CHN·(1 − 0.01)·0.99 = 6.0·0.9801 = 5.8806
     out, _ = assess_eu(load_criticality_inputs("eu-2023"), wgi=wgi)

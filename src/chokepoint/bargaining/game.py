@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chokepoint.bargaining.menu import Menu, Stockpile
+from chokepoint.bargaining.menu import Menu, Stockpile, check_menu
 from chokepoint.bargaining.solutions import alternating_offers, nash_bargaining
 from chokepoint.errors import NotFoundError
 from chokepoint.network.compile import CompiledNetwork
@@ -272,10 +272,7 @@ def run_outcomes(
     """Simulate outcomes (default: all, conceded from day 0) as one batch."""
     from chokepoint.engine import simulate
 
-    missing = [s for s in menu.sides if s not in net.regions]
-    if missing:
-        msg = f"sides {missing} are not regions of dataset {net.name!r}"
-        raise NotFoundError(msg)
+    check_menu(menu, net)  # sides and codes against the network, located in the menu file
     if members is None:
         members = [(outcome_name(c), c, 0) for c in all_outcomes(menu)]
     scenario = menu_scenario(menu, members)
@@ -431,6 +428,7 @@ def bargain(
     timeline: bool = True,
 ) -> BargainResult:
     """Simulate every outcome of ``menu`` on ``net`` and predict the deal (module docstring)."""
+    check_menu(menu, net)  # sides, stockpiles and codes, located in the menu file
     rho = {s: 0.0 for s in menu.sides} | dict(menu_rivalry(menu)) | (rivalry or {})
     base = with_stockpiles(net, menu.stockpiles)
     outcomes = run_outcomes(menu, base, params)

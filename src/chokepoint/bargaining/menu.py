@@ -25,14 +25,17 @@ import datetime as dt
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from chokepoint.errors import InputError, NotFoundError, Problem
-from chokepoint.scenario.instruments import Instrument, instrument_class
-from chokepoint.scenario.load import field_path, locator, parse_yaml, problems_from
-from chokepoint.scenario.schema import DEFAULT_DATASET, Assumption, Source
+from chokepoint.scenario.instruments import Instrument, located_error
+from chokepoint.scenario.load import field_path, locator, parse_yaml, problems_from, read_text
+from chokepoint.scenario.schema import DEFAULT_DATASET, Assumption, Scenario, Source
+
+if TYPE_CHECKING:
+    from chokepoint.network.compile import CompiledNetwork
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 """Folder of the bargaining presets shipped in the package."""
@@ -42,7 +45,10 @@ MAX_MEASURES = 8
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: every number must be finite (``.inf`` and ``.nan`` are rejected)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class Measure(_Model):
@@ -114,29 +120,45 @@ class Menu(_Model):
     assumptions: list[Assumption | str] = Field(default_factory=list)
     """Labelled assumptions (figures no source gives, with reasoning)."""
 
+    _tree: Any = PrivateAttr(default=None)
+    """The file the menu was read from, each value with its line (for messages)."""
+    _label: str = PrivateAttr(default="menu")
+
     @model_validator(mode="after")
     def _check(self) -> Menu:
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        sides = ", ".join(self.sides)
         if self.sides[0] == self.sides[1]:
             msg = f"expected two different sides, got {self.sides}"
-            raise ValueError(msg)
+            problems.append((("sides", 1), msg, self.sides[1]))
         if self.proposer is not None and self.proposer not in self.sides:
-            msg = f"expected the proposer to be one of {self.sides}, got {self.proposer!r}"
-            raise ValueError(msg)
-        bad = [k for k, m in self.measures.items() if m.side not in self.sides]
-        if bad:
-            msg = f"measures {bad}: expected side one of {self.sides}"
-            raise ValueError(msg)
-        late = [k for k, m in self.measures.items() if m.instrument.start_day >= self.horizon_days]
-        if late:
-            msg = f"measures {late}: expected instrument start_day < horizon_days ({self.horizon_days})"
-            raise ValueError(msg)
-        odd = {k: v for k, v in self.rivalry.items() if k not in self.sides or not 0 <= v < 1}
-        if odd:
-            msg = f"rivalry: expected weights in [0, 1) for sides {self.sides}, got {odd}"
-            raise ValueError(msg)
-        if any(f <= 0 for f in self.stockpile_multipliers):
-            msg = f"expected positive stockpile multipliers, got {self.stockpile_multipliers}"
-            raise ValueError(msg)
+            msg = f"expected the proposer to be one of the sides ({sides}), got {self.proposer!r}"
+            problems.append((("proposer",), msg, self.proposer))
+        for k, m in self.measures.items():
+            if m.side not in self.sides:
+                msg = f"expected side one of the menu's sides ({sides}), got {m.side!r}"
+                problems.append((("measures", k, "side"), msg, m.side))
+            if m.instrument.start_day >= self.horizon_days:
+                msg = (
+                    f"expected instrument start_day < horizon_days ({self.horizon_days}), "
+                    f"got {m.instrument.start_day}"
+                )
+                problems.append(
+                    (("measures", k, "instrument", "start_day"), msg, m.instrument.start_day)
+                )
+        for k, v in self.rivalry.items():
+            if k not in self.sides:
+                msg = f"expected weights for the sides ({sides}), got one for {k!r}"
+                problems.append((("rivalry", k), msg, v))
+            elif not 0 <= v < 1:
+                msg = f"expected a weight in [0, 1), got {v}"
+                problems.append((("rivalry", k), msg, v))
+        for i, f in enumerate(self.stockpile_multipliers):
+            if f <= 0:
+                msg = f"expected positive stockpile multipliers, got {f}"
+                problems.append((("stockpile_multipliers", i), msg, f))
+        if problems:
+            raise located_error("Menu", problems)
         return self
 
     def measures_of(self, side: str) -> list[str]:
@@ -178,58 +200,61 @@ def load_menu(ref: str | Path) -> Menu:
     """
     path = resolve(ref)
     label = _label(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"menu file {label}", [Problem(label, f"cannot read: {exc}")]) from None
-    tree = parse_yaml(text, label)
+    tree = parse_yaml(read_text(path, label, f"menu file {label}"), label)
     if not isinstance(tree, dict):
         raise InputError(
             f"menu file {label}",
             [Problem(f"{label}:1", f"(top level): expected a mapping of fields, got {tree!r}")],
         )
     try:
-        return Menu.model_validate(_plain(tree))
+        menu = Menu.model_validate(_plain(tree))
     except ValidationError as exc:
-        raise InputError(f"menu file {label}", _problems(exc, tree)) from None
+        raise InputError(f"menu file {label}", problems_from(exc, tree, root=Menu)) from None
+    menu._tree, menu._label = tree, label
+    return menu
 
 
-def _model_at(path: Sequence[str | int], tree: Any) -> type[BaseModel] | None:
-    """The schema model a mapping at ``path`` is validated against (for unknown-field hints)."""
-    if not path:
-        return Menu
-    head = path[0]
-    if head == "stockpiles":
-        return Stockpile if len(path) == 2 else None
-    if head == "sources":
-        return Source if len(path) == 2 else None
-    if head == "assumptions":
-        return Assumption if len(path) == 2 else None
-    if head == "measures" and len(path) == 2:
-        return Measure
-    if head == "measures" and len(path) == 3 and path[2] == "instrument":
-        node = tree.get("measures", {}).get(path[1], {}).get("instrument", {})
-        return instrument_class(node.get("type")) if isinstance(node, dict) else None
-    return None
+def check_menu(menu: Menu, net: CompiledNetwork) -> None:
+    """Check the menu's region and product codes against the network it runs on.
 
+    Raises one :class:`~chokepoint.errors.InputError` naming the menu file and line of every side
+    that is not a region of the dataset and every unknown code in a measure's instrument (with
+    did-you-mean).
+    """
+    from chokepoint.scenario.compile import check_codes
 
-def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
-    """Problems of a validation error; unknown fields are named against the menu's own models."""
-    out = [p for p in problems_from(exc, tree) if "unknown field" not in p.message]
-    where = locator(tree)
-    for err in exc.errors():
-        if err["type"] != "extra_forbidden":
-            continue
-        loc = list(err["loc"])
-        model = _model_at(loc[:-1], tree)
-        allowed = sorted(model.model_fields) if model is not None else []
-        name = str(loc[-1])
-        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    where = locator(menu._tree) if menu._tree is not None else (lambda _path: menu._label)
+    regions = [str(r) for r in net.regions]
+    products = [str(p) for p in net.products]
+    problems = []
+
+    def unknown(path: tuple[str | int, ...], code: str, known: list[str], what: str) -> None:
+        close = difflib.get_close_matches(code, known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        listing = f" (expected one of: {', '.join(allowed)})" if allowed and not close else ""
-        message = f"{field_path(loc)}: unknown field {name!r}{hint}{listing}"
-        out.append(Problem(where(loc), message))
-    return out
+        message = f"{field_path(path)}: {code!r} is not a {what} of {net.name}{hint}"
+        problems.append(Problem(where(path), message))
+
+    for i, side in enumerate(menu.sides):
+        if side not in regions:
+            unknown(("sides", i), side, regions, "region")
+    for i, stock in enumerate(menu.stockpiles):
+        if stock.region not in regions:
+            unknown(("stockpiles", i, "region"), stock.region, regions, "region")
+        for j, code in enumerate(stock.inputs):
+            if code not in products:
+                unknown(("stockpiles", i, "inputs", j), code, products, "product")
+
+    def locate(path: Sequence[str | int]) -> str:
+        # instruments.KEY... of the one-instrument scenario -> measures.KEY.instrument...
+        return where(("measures", path[1], "instrument", *path[2:]))
+
+    for key, measure in menu.measures.items():
+        one = Scenario(name=menu.name, instruments={key: measure.instrument})
+        for p in check_codes(one, regions, products, locate, dataset=net.name):
+            message = p.message.replace(f"instruments.{key}", f"measures.{key}.instrument", 1)
+            problems.append(Problem(p.location, message))
+    if problems:
+        raise InputError(f"menu {menu._label} on {net.name}", problems)
 
 
 def _plain(value: object) -> object:

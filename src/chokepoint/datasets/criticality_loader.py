@@ -524,7 +524,8 @@ def load_wgi_table(path: Path | str) -> pd.Series:
     codes = load_country_codes()
     out: dict[str, float] = {}
     lo, hi = (0.0, 10.0) if value == "wgi_scaled" else (-5.0, 5.0)
-    for i, (k, v) in enumerate(zip(frame[key], frame[value], strict=True), start=1):
+    # i is the line number in the file: the header is line 1, the first data row line 2
+    for i, (k, v) in enumerate(zip(frame[key], frame[value], strict=True), start=2):
         try:
             x = float(v)
         except ValueError:

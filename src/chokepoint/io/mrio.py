@@ -19,6 +19,7 @@ Real tables are not clean; :func:`from_pymrio` repairs them by the stated rules 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -151,8 +152,8 @@ def from_pymrio(
     problems: list[Problem] = []
     if getattr(io, "Z", None) is None or getattr(io, "Y", None) is None:
         raise InputError("MRIO table", [Problem("Z/Y", "expected Z and Y to be set, got None")])
-    if not alpha_max >= 1.0:
-        problems.append(Problem("alpha_max", f"expected a number ≥ 1, got {alpha_max!r}"))
+    if not (math.isfinite(alpha_max) and alpha_max >= 1.0):
+        problems.append(Problem("alpha_max", f"expected a finite number ≥ 1, got {alpha_max!r}"))
     z_frame: pd.DataFrame = io.Z
     index = z_frame.index
     if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
@@ -172,8 +173,10 @@ def from_pymrio(
                     "got none (no exchange rate is assumed)",
                 )
             )
-    elif not usd_per_unit > 0:
-        problems.append(Problem("usd_per_unit", f"expected a number > 0, got {usd_per_unit!r}"))
+    elif not (math.isfinite(usd_per_unit) and usd_per_unit > 0):
+        problems.append(
+            Problem("usd_per_unit", f"expected a finite number > 0, got {usd_per_unit!r}")
+        )
     if problems:
         raise InputError("MRIO table", problems)
     assert usd_per_unit is not None

@@ -76,16 +76,14 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
 def load_preset(name_or_path: str | Path) -> MarketPreset:
     """Read and validate a preset; every problem is reported as ``file:line | field: message``."""
     path = resolve(name_or_path)
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     try:
         node = yaml.compose(text)
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise InputError(
-            str(path), [Problem(f"{path.name}:{line}", f"invalid YAML: {exc}")]
-        ) from None
+        raise InputError(str(path), [_yaml_problem(path, exc, text)]) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date that does not exist
+        raise InputError(str(path), [Problem(path.name, f"invalid YAML: {exc}")]) from None
     if not isinstance(data, dict):
         raise InputError(
             str(path), [Problem(f"{path.name}:1", f"expected a mapping, got {type(data).__name__}")]
@@ -100,6 +98,38 @@ def load_preset(name_or_path: str | Path) -> MarketPreset:
             field = ".".join(str(x) for x in loc) or "(preset)"
             problems.append(Problem(f"{path.name}:{line} | {field}", _message(err)))
         raise InputError(str(path), problems) from None
+
+
+def _read(path: Path) -> str:
+    """The file's UTF-8 text; unreadable or non-UTF-8 files are one problem with the line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), [Problem(path.name, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        msg = f"cannot read: expected UTF-8 text, got byte 0x{raw[exc.start]:02x}"
+        raise InputError(str(path), [Problem(f"{path.name}:{line}", msg)]) from None
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError, text: str) -> Problem:
+    """One ``file:line:column | invalid YAML: what`` problem (the parser's own mark)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        return Problem(
+            f"{path.name}:{line}", f"invalid YAML: character #x{exc.character:04x} is not allowed"
+        )
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    what = problem or context or "syntax error"
+    cmark = getattr(exc, "context_mark", None)
+    if problem and context and cmark is not None:
+        what += f" ({context} at line {cmark.line + 1}, column {cmark.column + 1})"
+    where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path.name
+    return Problem(where, f"invalid YAML: {what}")
 
 
 def _message(err: Any) -> str:

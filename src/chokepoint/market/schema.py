@@ -11,16 +11,19 @@ Money is in USD million (``USD m``); quantities and prices use the preset's own 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chokepoint.scenario.instruments import located_error
 
 NonNeg = Annotated[float, Field(ge=0.0)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: every number must be finite (``.inf`` and ``.nan`` are rejected)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Producer(_Strict):
@@ -226,18 +229,37 @@ class MarketPreset(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> MarketPreset:
-        problems: list[str] = []
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
         if self.end_year < self.start_year:
-            problems.append(f"expected end_year >= start_year, got {self.end_year}")
+            msg = f"expected end_year >= start_year ({self.start_year}), got {self.end_year}"
+            problems.append((("end_year",), msg, self.end_year))
         names = [p.name for p in self.producers]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            problems.append(f"expected unique producer names, got duplicates {dup}")
+        seen: set[str] = set()
+        for j, name in enumerate(names):
+            if name in seen:
+                msg = f"expected unique producer names, got duplicates [{name!r}]"
+                problems.append((("producers", j, "name"), msg, name))
+            seen.add(name)
         if not any(p.state for p in self.producers):
-            problems.append("expected at least one producer with state: true")
-        for s in self.support:
+            msg = "expected at least one producer with state: true, got none"
+            problems.append((("producers",), msg, None))
+        years = f"{self.start_year}..{self.end_year}"
+        timed: list[tuple[str, int, int, int]] = [
+            ("policies", i, q.start, q.end) for i, q in enumerate(self.policies)
+        ] + [("support", i, q.start, q.end) for i, q in enumerate(self.support)]
+        if self.end_year >= self.start_year:
+            for group, i, start, end in timed:
+                for key, year in (("start", start), ("end", end)):
+                    if not self.start_year <= year <= self.end_year:
+                        msg = (
+                            f"expected a year in {years} (the preset's start_year..end_year), "
+                            f"got {year}"
+                        )
+                        problems.append(((group, i, key), msg, year))
+        for i, s in enumerate(self.support):
             if s.producer not in names:
-                problems.append(f"support: unknown producer {s.producer!r}")
+                msg = f"support: unknown producer {s.producer!r} (producers: {', '.join(names)})"
+                problems.append((("support", i, "producer"), msg, s.producer))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise located_error("MarketPreset", problems)
         return self

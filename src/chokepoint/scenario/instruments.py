@@ -16,11 +16,13 @@ instruments (``extraterritorial_licensing``, ``tech_export_ban`` / ``equipment_e
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -37,7 +39,31 @@ RESTRICTIONS = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: every number must be finite (``.inf`` and ``.nan`` are rejected)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
+
+
+def located_error(
+    title: str, problems: Sequence[tuple[tuple[str | int, ...], str, Any]]
+) -> ValidationError:
+    """A validation error for checks across fields, each ``(path, message, value)`` at the path of
+    the field it is about (relative to the model), so that the loader names that field's line.
+
+    Raised from a model validator, pydantic prefixes each path with the model's own location.
+    """
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("cross_field", "{message}", {"message": message}),
+                loc=path,
+                input=value,
+            )
+            for path, message, value in problems
+        ],
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,14 +21,13 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from chokepoint.errors import InputError, NotFoundError, Problem
-from chokepoint.scenario import instruments as ins
-from chokepoint.scenario.schema import Member, Scenario
+from chokepoint.scenario.schema import Scenario
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 """Folder of the preset scenarios shipped in the package."""
@@ -43,6 +42,8 @@ class LDict(dict[str, Any]):
 
     where: tuple[str, int]
     lines: dict[str, tuple[str, int]]
+    added: bool = False
+    """An instrument that an ``overrides`` block adds (its key is not an instrument of the base)."""
 
 
 class LList(list[Any]):
@@ -93,6 +94,40 @@ def resolve(ref: str | Path, relative_to: Path | None = None) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that a timestamp that is no real date (``2025-02-30``) stays a
+    string: the schema then rejects it at its line, naming the field."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def read_text(path: Path, label: str, subject: str) -> str:
+    """The UTF-8 text of ``path``; a file that cannot be read or is not UTF-8 is one
+    :class:`~chokepoint.errors.InputError` naming ``label`` (and the line of the first bad byte)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(subject, [Problem(label, f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = (
+            f"cannot read: expected UTF-8 text, got byte 0x{raw[exc.start]:02x} at column {column} "
+            "(save the file as UTF-8)"
+        )
+        raise InputError(subject, [Problem(f"{label}:{line}", message)]) from None
+
+
 def _build(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Any:
     where = (file, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -128,7 +163,7 @@ def parse_yaml(text: str, file: str) -> Any:
     """Parse YAML ``text`` into plain containers that remember their lines (:class:`LDict`)."""
     problems: list[Problem] = []
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
         message = f"invalid YAML: character #x{exc.character:04x} is not allowed"
@@ -174,6 +209,21 @@ def _merge_tracked(base: Any, over: Any) -> Any:
     return over
 
 
+_DISCRIMINATORS = ("type", "distribution", "dist")
+"""Fields that choose a model of a tagged union (instruments, scenario and sweep distributions)."""
+
+
+def _is_tag(cur: Mapping[str, Any], path: Sequence[str | int], i: int) -> bool:
+    """Whether ``path[i]`` is pydantic's union tag of the mapping ``cur`` (not a field of it).
+
+    A field named like its own tag (``beta`` of a beta distribution) follows the tag in the path.
+    """
+    part = path[i]
+    if i > 0 and path[i - 1] == part:
+        return False
+    return any(part == cur.get(d) for d in _DISCRIMINATORS)
+
+
 def _locate(tree: Any, path: Sequence[str | int]) -> tuple[tuple[str, int], list[str | int]]:
     """The deepest known ``(file, line)`` along ``path`` and the part of the path that names data.
 
@@ -185,6 +235,8 @@ def _locate(tree: Any, path: Sequence[str | int]) -> tuple[tuple[str, int], list
     named: list[str | int] = []
     for i, part in enumerate(path):
         if isinstance(cur, dict) and isinstance(part, str) and part in cur:
+            if _is_tag(cur, path, i):
+                continue
             where = getattr(cur, "lines", {}).get(part, where)
             cur = cur[part]
             named.append(part)
@@ -199,7 +251,7 @@ def _locate(tree: Any, path: Sequence[str | int]) -> tuple[tuple[str, int], list
             and isinstance(part, str)
             and part.isidentifier()
             and not part.startswith(_SCALAR_BRANCHES)
-            and part not in (cur.get("type"), cur.get("distribution"))  # a union tag
+            and not _is_tag(cur, path, i)
         ):
             named.append(part)
         elif not isinstance(cur, dict | list):
@@ -230,38 +282,137 @@ def locator(tree: Any) -> Locator:
 # --------------------------------------------------------------------------------------------
 
 
-def _model_at(path: Sequence[str | int], tree: Any) -> type[BaseModel] | None:
-    """The schema model that the mapping at ``path`` is validated against (for did-you-mean)."""
-    model: type[BaseModel] | None = Scenario
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(part, str):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _node_at(path: Sequence[str | int], tree: Any) -> Any:
+    node = tree
+    for part in path:
+        node = _child(node, part)
+    return node
+
+
+def _models_in(annotation: Any) -> tuple[list[type[BaseModel]], list[type[BaseModel]]]:
+    """The models an annotation takes directly, and those it takes inside a list or mapping."""
+    direct: list[type[BaseModel]] = []
+    inner: list[type[BaseModel]] = []
+
+    def walk(a: Any, inside: bool) -> None:
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            found = inner if inside else direct
+            if a not in found:
+                found.append(a)
+            return
+        inside = inside or get_origin(a) in (list, dict)
+        for arg in get_args(a):
+            walk(arg, inside)
+
+    walk(annotation, False)
+    return direct, inner
+
+
+def _tag_of(model: type[BaseModel]) -> tuple[str, str] | None:
+    """``(discriminator, tag)`` of a model of a tagged union (``('type', 'licensing')``)."""
+    for d in _DISCRIMINATORS:
+        field = model.model_fields.get(d)
+        if field is not None:
+            tags = get_args(field.annotation)
+            if len(tags) == 1 and isinstance(tags[0], str):
+                return d, tags[0]
+    return None
+
+
+def _pick(models: Sequence[type[BaseModel]], node: Any) -> type[BaseModel] | None:
+    """The model among ``models`` that validates ``node`` (by its tag when there are several)."""
+    if isinstance(node, dict):
+        for m in models:
+            tag = _tag_of(m)
+            if tag is not None and node.get(tag[0]) == tag[1]:
+                return m
+    return models[0] if len(models) == 1 else None
+
+
+def _candidates(
+    path: Sequence[str | int], tree: Any, root: type[BaseModel]
+) -> list[type[BaseModel]]:
+    """The models the value at ``path`` may be validated against (several for a tagged union)."""
+    candidates: list[type[BaseModel]] = [root]
+    container = False  # the value at the path so far is a list or mapping of the candidates
     cur = tree
-    i = 0
-    while i < len(path) and model is not None:
-        part = path[i]
-        nxt = cur.get(part) if isinstance(cur, dict) and isinstance(part, str) else None
-        if model is Scenario and part == "instruments":
-            key = path[i + 1] if i + 1 < len(path) else None
-            inst = None
-            if isinstance(nxt, dict) and isinstance(key, str):
-                inst = nxt.get(key)
-            elif isinstance(nxt, list) and isinstance(key, int) and 0 <= key < len(nxt):
-                inst = nxt[key]
-            kind = inst.get("type") if isinstance(inst, dict) else None
-            model = ins.instrument_class(kind)
-            cur, i = inst, i + 2
-            continue
-        if model is Scenario and part == "members":
-            idx = path[i + 1] if i + 1 < len(path) else None
-            ok = isinstance(nxt, list) and isinstance(idx, int) and 0 <= idx < len(nxt)
-            model, cur, i = Member, (nxt[idx] if ok else None), i + 2  # type: ignore[index]
-            continue
-        if part == "recovery":
-            model, cur, i = ins.Recovery, nxt, i + 1
-            continue
-        return None
-    return model
+    for part in path:
+        nxt = _child(cur, part)
+        if container:
+            container = False
+        else:
+            model = _pick(candidates, cur)
+            field = model.model_fields.get(part) if model and isinstance(part, str) else None
+            if field is None:
+                return []
+            direct, inner = _models_in(field.annotation)
+            if direct and not isinstance(nxt, list):
+                candidates = direct
+            elif inner:
+                candidates, container = inner, True
+            else:
+                return []
+        cur = nxt
+    return [] if container else candidates
 
 
-def _describe(err: Mapping[str, Any], tree: Any) -> tuple[str, str]:
+def _model_at(
+    path: Sequence[str | int], tree: Any, root: type[BaseModel] = Scenario
+) -> type[BaseModel] | None:
+    """The schema model that the mapping at ``path`` is validated against (for did-you-mean)."""
+    return _pick(_candidates(path, tree, root), _node_at(path, tree))
+
+
+def _tag_options(
+    path: Sequence[str | int], tree: Any, root: type[BaseModel], disc: str
+) -> list[str]:
+    """The tags a value at ``path`` may take for the discriminator ``disc``."""
+    out = []
+    for m in _candidates(path, tree, root):
+        tag = _tag_of(m)
+        if tag is not None and tag[0] == disc:
+            out.append(tag[1])
+    return out
+
+
+def _missing_tag(named: Sequence[str | int], tree: Any, disc: str, listing: str) -> str:
+    """The message for a mapping without its tag; an instrument that an ``overrides`` block adds
+    by a key the base does not have gets a did-you-mean against the base's instruments."""
+    node = _node_at(named, tree)
+    insts = _node_at(("instruments",), tree)
+    if not (
+        disc == "type"
+        and len(named) == 2
+        and named[0] == "instruments"
+        and getattr(node, "added", False)
+        and isinstance(insts, dict)
+    ):
+        return f"expected a {disc!r} field, one of {listing}"
+    key = str(named[1])
+    base = [str(k) for k, v in insts.items() if k != key and not getattr(v, "added", False)]
+    close = difflib.get_close_matches(key, base, n=1, cutoff=0.6)
+    if close:
+        return (
+            f"the base has no instrument {key!r} to change; did you mean {close[0]!r}? "
+            f"(a new instrument needs a 'type' field, one of {listing})"
+        )
+    return (
+        f"{key!r} is not an instrument of the base (it has {', '.join(base) or 'none'}); "
+        f"a new instrument needs a 'type' field, one of {listing}"
+    )
+
+
+def _describe(
+    err: Mapping[str, Any], tree: Any, root: type[BaseModel] = Scenario
+) -> tuple[str, str]:
     kind = str(err.get("type", ""))
     loc = tuple(err.get("loc", ()))
     (file, line), named = _locate(tree, loc)
@@ -275,23 +426,24 @@ def _describe(err: Mapping[str, Any], tree: Any) -> tuple[str, str]:
         msg = "expected a value (required field), got nothing"
     elif kind == "extra_forbidden":
         name = str(named[-1]) if named else "?"
-        model = _model_at(named[:-1], tree)
+        model = _model_at(named[:-1], tree, root)
         allowed = sorted(model.model_fields) if model is not None else []
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         listing = f" (expected one of: {', '.join(allowed)})" if allowed and not close else ""
         msg = f"unknown field {name!r}{hint}{listing}"
-    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+    elif kind == "union_tag_not_found":
+        disc = str(ctx.get("discriminator", "type")).strip("'\"")
+        options = _tag_options(named, tree, root, disc)
+        msg = _missing_tag(named, tree, disc, ", ".join(options) or "?")
+    elif kind == "union_tag_invalid":
         tags = str(ctx.get("expected_tags", ""))
         tag = ctx.get("tag")
         options = [t.strip().strip("'") for t in tags.split(",") if t.strip()]
         close = difflib.get_close_matches(str(tag), options, n=1, cutoff=0.6) if tag else []
         hint = f"; did you mean {close[0]!r}?" if close else ""
         what = "type" if "type" in str(ctx.get("discriminator", "")) else "tag"
-        if kind == "union_tag_not_found":
-            msg = f"expected a '{ctx.get('discriminator', 'type')}' field, one of {tags}"
-        else:
-            msg = f"unknown {what} {tag!r}{hint} (expected one of {tags})"
+        msg = f"unknown {what} {tag!r}{hint} (expected one of {tags})"
     else:
         text = str(err.get("msg", "invalid value"))
         text = text.removeprefix("Value error, ")
@@ -303,6 +455,9 @@ def _describe(err: Mapping[str, Any], tree: Any) -> tuple[str, str]:
             text = (
                 f"expected at most {ctx.get('max_length')} item(s), got {ctx.get('actual_length')}"
             )
+        elif kind.startswith(("date_", "datetime_")):
+            reason = text.split(", ", 1)[1] if ", " in text else ""
+            text = "expected a valid date (YYYY-MM-DD)" + (f": {reason}" if reason else "")
         if text.startswith("Input should be "):
             text = "expected " + text.removeprefix("Input should be ")
         if not isinstance(got, dict | list) and "got" not in text:
@@ -335,35 +490,83 @@ def _wrong_branch(loc: Sequence[str | int], tree: Any) -> bool:
     return False
 
 
+def _distribution_fields(
+    errors: Sequence[Mapping[str, Any]], tree: Any, root: type[BaseModel]
+) -> tuple[dict[int, Problem], set[int]]:
+    """One problem per distribution given with missing or unknown parameters (``{distribution:
+    beta, a: 1, b: 2}``), naming the parameters it expects, keyed by the index of its first
+    error; and the indices of all the errors it stands for."""
+    found: dict[tuple[str | int, ...], tuple[type[BaseModel], list[str], list[str]]] = {}
+    first: dict[tuple[str | int, ...], int] = {}
+    used: set[int] = set()
+    for i, err in enumerate(errors):
+        if err.get("type") not in ("missing", "extra_forbidden"):
+            continue
+        _, named = _locate(tree, tuple(err.get("loc", ())))
+        if not named or _wrong_branch(tuple(err.get("loc", ())), tree):
+            continue
+        parent = tuple(named[:-1])
+        model = _model_at(parent, tree, root)
+        tag = _tag_of(model) if model is not None else None
+        if model is None or tag is None or tag[0] == "type":
+            continue
+        _, missing, unknown = found.setdefault(parent, (model, [], []))
+        first.setdefault(parent, i)
+        (missing if err["type"] == "missing" else unknown).append(str(named[-1]))
+        used.add(i)
+    problems: dict[int, Problem] = {}
+    for parent, (model, missing, unknown) in found.items():
+        disc, name = _tag_of(model) or ("", "")
+        required = [n for n, f in model.model_fields.items() if f.is_required() and n != disc]
+        optional = [n for n, f in model.model_fields.items() if not f.is_required()]
+        (file, line), _ = _locate(tree, parent)
+        msg = f"expected {', '.join(required)}"
+        msg += f" (and optionally {', '.join(optional)})" if optional else ""
+        msg += f" for a {name} distribution"
+        msg += f"; missing {', '.join(missing)}" if missing else ""
+        msg += f"; unknown field(s) {', '.join(unknown)}" if unknown else ""
+        where = f"{file}:{line}" if line else file
+        problems[first[parent]] = Problem(where, f"{field_path(parent)}: {msg}")
+    return problems, used
+
+
 def problems_from(
-    exc: ValidationError, tree: Any, prefix: Sequence[str | int] = ()
+    exc: ValidationError,
+    tree: Any,
+    prefix: Sequence[str | int] = (),
+    *,
+    root: type[BaseModel] = Scenario,
 ) -> list[Problem]:
-    """One :class:`Problem` per distinct location of a pydantic ``ValidationError``."""
+    """One :class:`Problem` per distinct location of a pydantic ``ValidationError``.
+
+    ``root`` is the model the tree was validated against (for the fields an unknown field is
+    checked against).
+    """
+    errors: list[dict[str, Any]] = [{**err, "loc": (*prefix, *err["loc"])} for err in exc.errors()]
+    distributions, used = _distribution_fields(errors, tree, root)
     groups: dict[tuple[str, str], list[tuple[bool, str]]] = {}
-    for err in exc.errors():
-        loc: tuple[str | int, ...] = (*prefix, *err["loc"])
-        e: dict[str, Any] = {**err, "loc": loc}
-        location, message = _describe(e, tree)
+    for i, e in enumerate(errors):
+        if i in distributions:
+            groups[(distributions[i].location, distributions[i].message)] = [
+                (False, distributions[i].message)
+            ]
+        if i in used:
+            continue
+        location, message = _describe(e, tree, root)
         key = (location, message.split(":", 1)[0])
-        groups.setdefault(key, []).append((_wrong_branch(loc, tree), message))
+        groups.setdefault(key, []).append((_wrong_branch(e["loc"], tree), message))
     kept: list[tuple[bool, Problem]] = []
     for (location, _), found in groups.items():
         right = [m for wrong, m in found if not wrong]
         kept.append((not right, Problem(location, (right or [found[0][1]])[0])))
     # a place where only wrong union branches complain is dropped when the right branch says
     # something about it or deeper down
-    fields = [p.message.split(":", 1)[0] for _, p in kept]
-    return [
-        p
-        for fallback, p in kept
-        if not (
-            fallback
-            and any(
-                f != p.message.split(":", 1)[0] and f.startswith(p.message.split(":", 1)[0])
-                for f in fields
-            )
-        )
-    ]
+    fields = [(fallback, p.message.split(":", 1)[0]) for fallback, p in kept]
+
+    def covered(field: str) -> bool:
+        return any(f.startswith(field) and (f != field or not fb) for fb, f in fields)
+
+    return [p for fallback, p in kept if not (fallback and covered(p.message.split(":", 1)[0]))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,12 +602,7 @@ def _read_composed(path: Path, chain: tuple[Path, ...]) -> Any:
         raise InputError(
             f"scenario file {label}", [Problem(f"{label}:1", "extends: nested too deep")]
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"scenario file {label}", [Problem(label, f"cannot read: {exc}")]
-        ) from None
+    text = read_text(path, label, f"scenario file {label}")
     data = parse_yaml(text, label)
     if data is None:
         data = LDict()
@@ -464,8 +662,20 @@ def _compose(data: Any, folder: Path | None, chain: tuple[Path, ...]) -> Any:
                 f"scenario file {label}",
                 [Problem(f"{label}:{line}", "overrides: expected a mapping of fields to change")],
             )
+        _mark_added(merged, overrides)
         merged = _merge_tracked(merged, overrides)
     return merged
+
+
+def _mark_added(base: Any, over: Any) -> None:
+    """Mark the instruments ``over`` adds (keys the base's ``instruments`` mapping lacks)."""
+    added = over.get("instruments") if isinstance(over, dict) else None
+    have = base.get("instruments") if isinstance(base, dict) else None
+    if not isinstance(added, dict):
+        return
+    for key, value in added.items():
+        if isinstance(value, LDict) and not (isinstance(have, dict) and key in have):
+            value.added = True
 
 
 def _kind(value: Any) -> str:
@@ -514,6 +724,7 @@ def validate_tree(tree: Any, subject: str) -> Scenario:
                     )
                 )
                 continue
+            _mark_added(body, tree["members"][j]["overrides"])
             mtree = _merge_tracked(body, tree["members"][j]["overrides"])
             try:
                 Scenario.model_validate(_plain(mtree))

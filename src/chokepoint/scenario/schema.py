@@ -21,6 +21,7 @@ from chokepoint.scenario.instruments import (
     Licensing,
     Triangular,
     Uniform,
+    located_error,
 )
 
 DEFAULT_DATASET = "critical-chains"
@@ -28,7 +29,10 @@ DEFAULT_DATASET = "critical-chains"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: every number must be finite (``.inf`` and ``.nan`` are rejected)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class Source(_Model):
@@ -94,22 +98,39 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        if self.seed is None and self.is_stochastic():
-            msg = "a parameter is a distribution: expected an explicit seed, got none"
-            raise ValueError(msg)
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        keyed: list[tuple[str | int, InstrumentBase]] = (
+            list(self.instruments.items())
+            if isinstance(self.instruments, dict)
+            else list(enumerate(self.instruments))
+        )
+        if self.seed is None:
+            for key, inst in keyed:
+                if _draws(inst):
+                    msg = (
+                        "a distribution is drawn from the seed: expected an explicit seed (top-level "
+                        "field 'seed'), got none"
+                    )
+                    problems.append((("instruments", key, "approval_share"), msg, None))
+                    break
         if isinstance(self.members, list):
-            names = [m.name for m in self.members]
-            dup = sorted({n for n in names if names.count(n) > 1})
-            if dup:
-                msg = f"expected unique member names, got duplicates {dup}"
-                raise ValueError(msg)
-        for key, inst in self.instrument_items():
+            first: dict[str, int] = {}
+            for j, m in enumerate(self.members):
+                if m.name in first:
+                    msg = (
+                        f"expected unique member names, got {m.name!r} again "
+                        f"(first at members[{first[m.name]}])"
+                    )
+                    problems.append((("members", j, "name"), msg, m.name))
+                first.setdefault(m.name, j)
+        for key, inst in keyed:
             if inst.start_day >= self.horizon_days:
                 msg = (
-                    f"instrument {key!r}: expected start_day < horizon_days "
-                    f"({self.horizon_days}), got {inst.start_day}"
+                    f"expected start_day < horizon_days ({self.horizon_days}), got {inst.start_day}"
                 )
-                raise ValueError(msg)
+                problems.append((("instruments", key, "start_day"), msg, inst.start_day))
+        if problems:
+            raise located_error("Scenario", problems)
         return self
 
     def instrument_items(self) -> list[tuple[str, InstrumentBase]]:
@@ -120,11 +141,7 @@ class Scenario(_Model):
 
     def is_stochastic(self) -> bool:
         """Whether any parameter is drawn from a distribution."""
-        return any(
-            isinstance(inst, Licensing | ExtraterritorialLicensing)
-            and isinstance(inst.approval_share, Uniform | Triangular | Beta)
-            for _, inst in self.instrument_items()
-        )
+        return any(_draws(inst) for _, inst in self.instrument_items())
 
     def member_names(self) -> list[str]:
         """Names of the batch members (``name[j]`` for stochastic draws)."""
@@ -147,6 +164,13 @@ class Scenario(_Model):
             else:
                 out.append(f"{s.id}: {s.citation}" + (f" ({s.rows})" if s.rows else ""))
         return out
+
+
+def _draws(inst: InstrumentBase) -> bool:
+    """Whether an instrument draws a parameter from a distribution."""
+    return isinstance(inst, Licensing | ExtraterritorialLicensing) and isinstance(
+        inst.approval_share, Uniform | Triangular | Beta
+    )
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -7,6 +7,7 @@ their traceback and answered with a generic 500 that carries only an incident id
 
 from __future__ import annotations
 
+import difflib
 import hmac
 import logging
 import uuid
@@ -66,17 +67,70 @@ def error_response(
     return JSONResponse(error_body(code, message, problems), status_code=status, headers=headers)
 
 
-def _pydantic_problems(errors: Sequence[Any]) -> list[Problem]:
+def _shown(got: Any) -> str:
+    """A request value as shown in a message (short; the kind of a JSON object or array)."""
+    if isinstance(got, dict):
+        return "a JSON object"
+    if isinstance(got, list | tuple):
+        return "a JSON array"
+    if isinstance(got, str):
+        return repr(got if len(got) <= 60 else got[:57] + "...")
+    if isinstance(got, int | float | bool) or got is None:
+        return repr(got)
+    return type(got).__name__
+
+
+def _line_column(doc: Any, pos: int) -> tuple[int, int]:
+    """1-based line and column of character ``pos`` of a request body."""
+    text = doc.decode("utf-8", "replace") if isinstance(doc, bytes) else str(doc or "")
+    pos = max(0, min(pos, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _pydantic_problems(errors: Sequence[Any], body: Any = None) -> list[Problem]:
+    """One problem per pydantic (or FastAPI request) error: ``location | expected ..., got ...``.
+
+    Missing and unknown fields, invalid JSON (at its line and column of the body) and patterns get
+    their own wording; an unknown field is matched against the missing ones (did-you-mean).
+    """
+    errors = list(errors)
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "missing" and loc:
+            missing.setdefault(loc[:-1], []).append(str(loc[-1]))
     problems = []
     for err in errors:
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "request"
+        kind = str(err.get("type", ""))
+        loc = tuple(err.get("loc", ()))
+        where = ".".join(str(p) for p in loc) or "request"
         got = err.get("input")
-        text = (
-            repr(got) if isinstance(got, int | float | bool) or got is None else type(got).__name__
-        )
-        if isinstance(got, str):
-            text = repr(got if len(got) <= 60 else got[:57] + "...")
-        problems.append(Problem(loc, f"expected {err.get('msg', 'a valid value')}, got {text}"))
+        ctx = err.get("ctx") or {}
+        if kind == "json_invalid":
+            pos = loc[-1] if loc and isinstance(loc[-1], int) else 0
+            line, column = _line_column(body, pos)
+            head = str(loc[0]) if loc and isinstance(loc[0], str) else "body"
+            reason = ctx.get("error") or "JSON decode error"
+            problems.append(Problem(f"{head}:{line}:{column}", f"invalid JSON: {reason}"))
+            continue
+        if kind == "missing":
+            message = "expected a value (required field), got nothing"
+        elif kind == "extra_forbidden":
+            name = str(loc[-1]) if loc else "?"
+            close = difflib.get_close_matches(name, missing.get(loc[:-1], []), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"unknown field {name!r}{hint}"
+        elif kind in ("model_attributes_type", "model_type", "dict_type"):
+            message = f"expected a JSON object of fields, got {_shown(got)}"
+        elif kind == "string_pattern_mismatch":
+            message = f"expected text matching {ctx.get('pattern')}, got {_shown(got)}"
+        else:
+            text = str(err.get("msg", "a valid value"))
+            text = text.removeprefix("Value error, ").removeprefix("Input should be ")
+            text = text if text.startswith("expected") else f"expected {text}"
+            message = text if ", got " in text else f"{text}, got {_shown(got)}"
+        problems.append(Problem(where, message))
     return problems
 
 
@@ -120,7 +174,7 @@ def install_error_handlers(app: FastAPI) -> None:
             422,
             "invalid_request",
             "the request does not match the API",
-            _pydantic_problems(exc.errors()),
+            _pydantic_problems(exc.errors(), getattr(exc, "body", None)),
         )
 
     @app.exception_handler(ValidationError)

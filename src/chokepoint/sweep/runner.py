@@ -22,11 +22,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from chokepoint.errors import InputError, Problem
 from chokepoint.network.compile import CompiledNetwork
 from chokepoint.scenario.compile import compile_scenario
 from chokepoint.scenario.schema import Member, Scenario
-from chokepoint.sweep.design import sample
+from chokepoint.sweep.design import Design, sample
 from chokepoint.sweep.spec import SweepSpec, member_scenario
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,12 @@ class SweepResult:
 
 
 def batch_scenario(base: Scenario, draws: pd.DataFrame) -> Scenario:
-    """One scenario whose named members are the base with each row of ``draws`` applied."""
+    """One scenario whose named members are the base with each row of ``draws`` applied.
+
+    Raises :class:`~chokepoint.sweep.spec.MemberError` naming the member, its drawn values and the field the scenario
+    rejects (:func:`~chokepoint.sweep.spec.read_sweep` checks the distributions' ranges up front,
+    so this is a last guard).
+    """
     members = []
     for member, row in draws.iterrows():
         variant = member_scenario(base, row.to_dict(), name=f"{base.name}#{member}")
@@ -196,7 +203,13 @@ def run_sweep(
     and ``sweep.json`` (the spec). Batches already on disk are skipped (resume).
     """
     started = time.perf_counter()
-    design = spec.design if samples is None else spec.design.model_copy(update={"samples": samples})
+    design = spec.design
+    if samples is not None:
+        try:
+            design = Design.model_validate({**spec.design.model_dump(), "samples": samples})
+        except ValidationError as exc:
+            message = f"expected a whole number of members in 1..10000000, got {samples!r}"
+            raise InputError("sweep", [Problem("samples", message)]) from exc
     draws = sample(spec.parameters, design)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
