@@ -1,6 +1,8 @@
 # Chokepoint — everything a fresh machine needs: Python 3.11 and make.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+# the interpreter itself, not a launcher (a pyenv shim made uv rebuild .venv on every sync)
+PYTHON_EXE := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
@@ -13,11 +15,12 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# --inexact: a demo after a test run keeps the test tools (a fresh environment gets none)
 env: | $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON_EXE)
 
 env-dev: | $(UV)
-	$(UV) sync --frozen --group dev --python $(PYTHON)
+	$(UV) sync --frozen --group dev --python $(PYTHON_EXE)
 
 demo: env
 	$(RUN) chokepoint demo --html reports/demo.html
