@@ -167,9 +167,15 @@ def _check_names(name: str, version: str, folder: Path, *, renamed: bool) -> Non
 
 
 def export_dataset(
-    name: str, folder: str | Path, *, fmt: str = "csv", store: StorePath = None
+    name: str,
+    folder: str | Path,
+    *,
+    fmt: str = "csv",
+    overwrite: bool = False,
+    store: StorePath = None,
 ) -> Path:
-    """Write dataset ``name`` to ``folder`` as ``csv``, ``parquet`` or ``xlsx`` tables."""
+    """Write dataset ``name`` to ``folder`` as ``csv``, ``parquet`` or ``xlsx`` tables (a folder
+    that already holds dataset files is refused unless ``overwrite``)."""
     from chokepoint.errors import InputError, Problem
     from chokepoint.io.tables import FORMATS, write_folder
 
@@ -179,7 +185,7 @@ def export_dataset(
             [Problem("format", f"expected one of {', '.join(FORMATS)}, got {fmt!r}")],
         )
     tables = load_dataset(name, store=store)
-    return write_folder(tables, folder, fmt)  # type: ignore[arg-type]
+    return write_folder(tables, folder, fmt, overwrite=overwrite)  # type: ignore[arg-type]
 
 
 def build_network(tables: NetworkTables | Mapping[str, pd.DataFrame]) -> CompiledNetwork:

@@ -115,6 +115,29 @@ def test_export_and_balance_into_a_file(tmp_path: Path, a_file: Path) -> None:
     assert a_file.read_text(encoding="utf-8") == "not a folder\n"
 
 
+def test_export_and_balance_refuse_to_overwrite_a_dataset_unless_forced(tmp_path: Path) -> None:
+    folder = tmp_path / "toy"
+    assert runner.invoke(app, ["data", "export", "toy", str(folder)]).exit_code == 0
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    again = runner.invoke(app, ["data", "export", "toy", str(folder), "--format", "parquet"])
+    _refused(again, "expected a folder without dataset files", "dataset.yaml", "--force")
+    into_itself = runner.invoke(app, ["data", "balance", str(folder), "--out", str(folder)])
+    _refused(into_itself, "expected a folder without dataset files")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing touched
+    forced = ["data", "export", "toy", str(folder), "--format", "parquet", "--force"]
+    assert runner.invoke(app, forced).exit_code == 0
+    names = {p.name for p in folder.iterdir()}
+    assert not any(n.endswith(".csv") for n in names)  # no table left in the old format
+    assert "notes.txt" in names and "dataset.yaml" in names  # other files are kept
+    assert (
+        runner.invoke(
+            app, ["data", "balance", str(folder), "--out", str(folder), "--force"]
+        ).exit_code
+        == 0
+    )
+
+
 def test_sweep_needs_at_least_one_sample(tmp_path: Path) -> None:
     spec = Path(__file__).parents[1] / "sweep" / "data" / "toy-sweep.yaml"
     for bad in ("-5", "0"):

@@ -189,13 +189,16 @@ def export_command(
     name: str = typer.Argument(..., help="Dataset name, optionally NAME@VERSION."),
     folder: Path = typer.Argument(..., help="Folder to write (created if needed)."),
     fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet or xlsx."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the dataset files already in the folder (else refused)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write a dataset as a folder of tables plus dataset.yaml."""
     from chokepoint.api import export_dataset
 
     with handle_errors():
-        out = export_dataset(name, folder, fmt=fmt, store=state.store)
+        out = export_dataset(name, folder, fmt=fmt, overwrite=force, store=state.store)
         files = sorted(p.name for p in out.iterdir())
         if as_json:
             _echo_json({"name": name, "folder": str(out), "format": fmt, "files": files})
@@ -213,6 +216,9 @@ def balance_command(
         help="Relative change below which a value counts as unchanged (a finite number ≥ 0).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the balanced tables here."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace dataset files already in the --out folder (else refused)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Balance a folder's outputs and flows from final demand and print what changed."""
@@ -229,7 +235,7 @@ def balance_command(
         tables = read_folder(folder, check_balance=False)
         balanced, changes = balance(tables, tolerance=tolerance)
         if out is not None:
-            write_folder(balanced, out)
+            write_folder(balanced, out, overwrite=force)
         if as_json:
             _echo_json({"name": tables.name, "tolerance": tolerance, "changes": _records(changes)})
             return

@@ -220,8 +220,13 @@ def read_folder(
     )
 
 
-def write_folder(tables: NetworkTables, folder: str | Path, fmt: TableFormat = "csv") -> Path:
-    """Write every table and ``dataset.yaml`` to ``folder`` (created if needed); returns the folder."""
+def write_folder(
+    tables: NetworkTables, folder: str | Path, fmt: TableFormat = "csv", *, overwrite: bool = False
+) -> Path:
+    """Write every table and ``dataset.yaml`` to ``folder`` (created if needed); returns the folder.
+
+    A folder that already holds a dataset's files (any table, in any format, or ``dataset.yaml``)
+    is refused unless ``overwrite``: they would be replaced, or mixed with the new ones."""
     if fmt not in FORMATS:
         msg = f"unknown table format {fmt!r}; expected one of {', '.join(FORMATS)}"
         raise InputError("export", [Problem("format", msg)])
@@ -242,12 +247,25 @@ def write_folder(tables: NetworkTables, folder: str | Path, fmt: TableFormat = "
                 )
             ],
         )
+    held = sorted(
+        p.name
+        for p in (folder.iterdir() if folder.is_dir() else ())
+        if p.name == META_FILE or (p.stem in TABLES and p.suffix.lstrip(".").lower() in FORMATS)
+    )
+    if held and not overwrite:
+        msg = (
+            f"expected a folder without dataset files, got {', '.join(held)} "
+            "(they would be replaced: pass --force to overwrite)"
+        )
+        raise InputError(subject, [Problem(str(folder), msg)])
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             subject, [Problem(str(folder), f"cannot create the folder: {exc.strerror or exc}")]
         ) from None
+    for stale in held:  # an overwrite leaves no table of the old dataset in another format
+        (folder / stale).unlink()
     for name, df in tables.frames.items():
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
