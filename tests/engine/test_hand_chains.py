@@ -38,7 +38,11 @@ def test_total_ban_stops_the_buyer_when_its_stock_runs_out() -> None:
     assert ttp["Y/c"] == 68
     # A, unable to sell, drops to zero on day 0 (demand-bound), its market price falls.
     assert ttp["X/a"] == 0
-    assert ds.cp.output_lost(by="node").set_index("node").loc["Y/b", "units"] == (H - 35) * 10
+    lost = ds.cp.output_lost(by="node").set_index("node")
+    assert lost.loc["Y/b", "units"] == (H - 35) * 10
+    # B could not make it (bound by its input), A was not asked for it (its orders held back)
+    assert (lost.loc["Y/b", "units_supply"], lost.loc["Y/b", "units_orders"]) == ((H - 35) * 10, 0)
+    assert (lost.loc["X/a", "units_supply"], lost.loc["X/a", "units_orders"]) == (0, H * 10)
 
 
 def test_stockpile_release_delays_the_stop_by_its_size_in_days() -> None:

@@ -83,7 +83,9 @@ class ChokepointAccessor:
         ds = self._ds
         many = ds.sizes["member"] > 1
         ttp = metrics.time_to_pain(ds)
-        lost = metrics.output_lost(ds)[["member", "region", "product", "units", "value_usd"]]
+        lost = metrics.output_lost(ds)[
+            ["member", "region", "product", "units", "units_supply", "units_orders", "value_usd"]
+        ]
         price = metrics.prices(ds)[
             ["member", "region", "product", "peak_index", "peak_day", "hit_cap"]
         ]

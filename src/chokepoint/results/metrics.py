@@ -173,13 +173,28 @@ def recovery_day(
 
 def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
     """Σ_days (x̄_n − x_n) in units, and in USD at baseline unit values (``value_usd``) and at the
-    scarcity price index of each node's market (``value_usd_at_prices``); negative = gain."""
-    lost = (ds["baseline_output"] - ds["output"]).sum("day")
+    scarcity price index of each node's market (``value_usd_at_prices``); negative = gain.
+
+    ``units`` splits by what limited output that day (the ``binding`` record): ``units_supply``
+    on days bound by capacity or an input (output that could not be made), ``units_orders`` on
+    days bound by orders (output that was not asked for: lower or restrained demand, orders held
+    back by export controls, buyers cutting their orders). With ``record="summary"`` a day counts
+    under the binding constraint behind most of its (region, product) group's shortfall.
+    """
+    gap = ds["baseline_output"] - ds["output"]
+    lost = gap.sum("day")
+    by_orders = gap.where(ds["binding"] == 0, 0.0).sum("day")
     value = lost * ds["unit_value"]
     at_prices = ((ds["baseline_output"] - ds["output"]) * ds["unit_value"] * ds["price"]).sum("day")
     keys = _keys(by)
     if keys == ["node"]:
-        frames = {"units": lost, "value_usd": value, "value_usd_at_prices": at_prices}
+        frames = {
+            "units": lost,
+            "units_supply": lost - by_orders,
+            "units_orders": by_orders,
+            "value_usd": value,
+            "value_usd_at_prices": at_prices,
+        }
         groups = lost
     else:
         label = _label(ds, keys)
@@ -189,6 +204,8 @@ def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
 
         frames = {
             "units": agg(lost),
+            "units_supply": agg(lost - by_orders),
+            "units_orders": agg(by_orders),
             "value_usd": agg(value),
             "value_usd_at_prices": agg(at_prices),
         }
