@@ -28,7 +28,8 @@ def test_preset_run_end_to_end(shared_client: TestClient, wait_for: Any) -> None
     r = client.post("/api/runs", json={"preset": "toy-licensing"})
     assert r.status_code == 202
     run = r.json()
-    assert run["status"] == "queued"
+    # accepted: queued, or already running when a warm worker took it at once (a race)
+    assert run["status"] in ("queued", "running")
     assert run["run_id"].startswith("r")
     done = wait_for(client, run["run_id"], ("finished", "failed"))
     assert done["status"] == "finished", done
