@@ -106,6 +106,15 @@ def test_ragged_csv_row(toy: Any) -> None:
     assert "expected 6 fields, got 3" in _one(problems, "links.csv:5:lead_time_days")
 
 
+def test_a_csv_that_is_not_utf8_names_the_line(toy: Any) -> None:
+    path = toy.path / "links.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b"illustrative", b"illustr\xe9")  # Latin-1 é on line 4
+    path.write_bytes(b"\n".join(lines))
+    msg = _one(_problems(toy), "links.csv:4")
+    assert "expected UTF-8 text, got byte 0xe9" in msg
+
+
 def test_blank_lines_keep_line_numbers(toy: Any) -> None:
     text = (toy.path / "links.csv").read_text().splitlines()
     # Insert a blank line after line 2: the old line 4 is now line 5.

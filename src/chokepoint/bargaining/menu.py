@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from chokepoint.errors import InputError, NotFoundError, Problem
+from chokepoint.io.text import read_text
 from chokepoint.scenario.instruments import Instrument, located_error
-from chokepoint.scenario.load import field_path, locator, parse_yaml, problems_from, read_text
+from chokepoint.scenario.load import field_path, locator, parse_yaml, problems_from
 from chokepoint.scenario.schema import DEFAULT_DATASET, Assumption, Scenario, Source
 
 if TYPE_CHECKING:

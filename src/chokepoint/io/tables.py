@@ -9,6 +9,7 @@ Everything read is validated; problems name the file, line and column.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ import pandas as pd
 import yaml
 
 from chokepoint.errors import InputError, Problem
+from chokepoint.io.text import read_text
 from chokepoint.network.schema import TABLES
 from chokepoint.network.tables import NetworkTables, Origin
 from chokepoint.network.validate import DEFAULT_BALANCE_TOLERANCE, validate_tables
@@ -127,18 +129,19 @@ def _ragged_column(header: list[str], n_fields: int) -> str:
 def _read_csv(path: Path) -> tuple[pd.DataFrame, Origin]:
     """Read a CSV as strings; a row with the wrong number of fields names its line.
 
-    Blank lines are skipped; every row keeps the line number it starts on.
+    Blank lines are skipped; every row keeps the line number it starts on. A file that is not
+    UTF-8 names the line of its first bad byte.
     """
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        start = 1
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                lines.append(start)
-            start = reader.line_num + 1
+    text = read_text(path, path.name, f"table file {path.name}", encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append(row)
+            lines.append(start)
+        start = reader.line_num + 1
     if not rows:
         raise InputError(
             f"table file {path.name}",

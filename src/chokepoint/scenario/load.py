@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from chokepoint.errors import InputError, NotFoundError, Problem
+from chokepoint.io.text import read_text
 from chokepoint.scenario.schema import Scenario
 
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -107,25 +108,6 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-
-
-def read_text(path: Path, label: str, subject: str) -> str:
-    """The UTF-8 text of ``path``; a file that cannot be read or is not UTF-8 is one
-    :class:`~chokepoint.errors.InputError` naming ``label`` (and the line of the first bad byte)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(subject, [Problem(label, f"cannot read: {exc.strerror or exc}")]) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = (
-            f"cannot read: expected UTF-8 text, got byte 0x{raw[exc.start]:02x} at column {column} "
-            "(save the file as UTF-8)"
-        )
-        raise InputError(subject, [Problem(f"{label}:{line}", message)]) from None
 
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Any:

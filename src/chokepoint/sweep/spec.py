@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chokepoint.errors import InputError, Problem
+from chokepoint.io.text import read_text
 from chokepoint.scenario.load import (
     LDict,
     _describe,
@@ -42,7 +43,6 @@ from chokepoint.scenario.load import (
     load_scenario,
     parse_yaml,
     problems_from,
-    read_text,
     resolve,
 )
 from chokepoint.scenario.schema import Scenario
