@@ -12,10 +12,14 @@ TOY = dataset_path("toy")
 
 
 def _files(
-    *names: str, rename: dict[str, str] | None = None
+    *names: str, rename: dict[str, str] | None = None, meta: str | None = None
 ) -> list[tuple[str, tuple[str, bytes]]]:
+    """The toy's tables ``names`` as upload parts (renamed by ``rename``), plus a dataset.yaml."""
     rename = rename or {}
-    return [("files", (rename.get(n, n), (TOY / n).read_bytes())) for n in names]
+    files = [("files", (rename.get(n, n), (TOY / n).read_bytes())) for n in names]
+    if meta is not None:
+        files.append(("files", ("dataset.yaml", meta.encode())))
+    return files
 
 
 TABLES = (
@@ -74,3 +78,36 @@ def test_upload_rejects_unknown_files_and_bad_rows(client: TestClient) -> None:
 def test_upload_may_not_take_a_shipped_name(client: TestClient) -> None:
     r = client.post("/api/datasets", files=_files(*TABLES), data={"name": "toy"})
     assert r.status_code == 422
+
+
+def test_upload_under_a_stored_name_and_version_is_refused(client: TestClient) -> None:
+    first = client.post(
+        "/api/datasets", files=_files(*TABLES, meta="version: '1'\n"), data={"name": "mine"}
+    )
+    assert first.status_code == 201, first.text
+    before = client.get("/api/datasets/mine").json()
+    again = client.post(
+        "/api/datasets", files=_files(*TABLES, meta="version: '1'\n"), data={"name": "mine"}
+    )
+    assert again.status_code == 422, again.text
+    problems = again.json()["error"]["problems"]
+    assert any(
+        "expected a name and version not stored yet, got mine@1" in p["message"] for p in problems
+    ), problems
+    assert client.get("/api/datasets/mine").json() == before  # the first import is untouched
+    other = client.post(
+        "/api/datasets", files=_files(*TABLES, meta="version: '2'\n"), data={"name": "mine"}
+    )
+    assert other.status_code == 201, other.text
+
+
+def test_upload_with_an_unaddressable_name_in_dataset_yaml(client: TestClient) -> None:
+    r = client.post("/api/datasets", files=_files(*TABLES, meta="name: a/b c\nversion: '1'\n"))
+    assert r.status_code == 422, r.text
+    problems = r.json()["error"]["problems"]
+    assert problems[0]["location"] == "dataset.yaml:name"
+    assert "expected a name of letters, digits" in problems[0]["message"]
+    assert "a/b c" not in {d["name"] for d in client.get("/api/datasets").json()}
+    r = client.post("/api/datasets", files=_files(*TABLES, meta="name: ok\nversion: 1 beta\n"))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["problems"][0]["location"] == "dataset.yaml:version"

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from chokepoint.errors import InputError, NotFoundError, Problem
+from chokepoint.io.text import read_text
 from chokepoint.market.model import FloatArray, MarketInputs
 from chokepoint.market.schema import MarketPreset
 
@@ -76,7 +77,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
 def load_preset(name_or_path: str | Path) -> MarketPreset:
     """Read and validate a preset; every problem is reported as ``file:line | field: message``."""
     path = resolve(name_or_path)
-    text = _read(path)
+    text = read_text(path, path.name, str(path))
     try:
         node = yaml.compose(text)
         data: Any = yaml.safe_load(text)
@@ -98,20 +99,6 @@ def load_preset(name_or_path: str | Path) -> MarketPreset:
             field = ".".join(str(x) for x in loc) or "(preset)"
             problems.append(Problem(f"{path.name}:{line} | {field}", _message(err)))
         raise InputError(str(path), problems) from None
-
-
-def _read(path: Path) -> str:
-    """The file's UTF-8 text; unreadable or non-UTF-8 files are one problem with the line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), [Problem(path.name, f"cannot read: {exc.strerror}")]) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        msg = f"cannot read: expected UTF-8 text, got byte 0x{raw[exc.start]:02x}"
-        raise InputError(str(path), [Problem(f"{path.name}:{line}", msg)]) from None
 
 
 def _yaml_problem(path: Path, exc: yaml.YAMLError, text: str) -> Problem:
