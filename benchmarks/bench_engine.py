@@ -7,9 +7,14 @@ n makes product p = n mod 100 and needs two inputs, p+1 and p+7 (mod 100), a = 0
 pair buys from 5 random suppliers of its product (0.08 units/day each), so every node has 10
 incoming and exactly 10 outgoing links and sells 0.2 to final demand: the network is balanced
 (x̄ = 1). The j-th supplier of a buyer of rank r = n // 100 is a random rank perm_j[r] of the input's
-class, the same for all 100 buyers of rank r: consecutive buyers have neighbouring suppliers, a
-cache-friendly node order (in a random node order the engine's pair pass is about 3x slower; see
-docs/engine.md). Lead times 1-20 days, 30 days of stock, capacity 1.2. The scenario bans 1% of links and
+class, the same for all 100 buyers of rank r. Numbered n = p + 100 r ("structured"), consecutive
+buyers read consecutive suppliers: about the most cache-friendly order a network can come in. The
+benchmark lists the nodes in a random order instead ("shuffled"), as a network assembled from
+data would come, and the engine renumbers them (``node_order="auto"``, networks of 500k links
+or more; :mod:`chokepoint.engine.ordering`); "order s" is the time to find that order, once per
+network. At 1M nodes, batch 1, two more rows run the shuffled network in its random order
+("shuffled-given") and the structured one ("structured"). Lead times 1-20 days, 30 days of stock,
+capacity 1.2. The scenario bans 1% of links and
 halves the capacity of 1% of nodes from day 0.
 
 Each configuration runs in a fresh subprocess (clean peak memory, ru_maxrss): a warm-up, then a
@@ -49,10 +54,12 @@ SUPPLIERS = 5
 INPUTS = (1, 7)
 
 
-def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-untyped-def]
-    """A balanced synthetic :class:`~chokepoint.network.CompiledNetwork` with ~10 links per node."""
+def make_network(n: int, seed: int = 0, max_lead: int = 20, shuffled: bool = True):  # type: ignore[no-untyped-def]
+    """A balanced synthetic :class:`~chokepoint.network.CompiledNetwork` with ~10 links per node,
+    its nodes listed in a random order (``shuffled``) or in the structured order n = p + 100 r."""
     import pandas as pd
 
+    from chokepoint.engine.ordering import Relabel
     from chokepoint.network.compile import CompiledNetwork
 
     rng = np.random.default_rng(seed)
@@ -84,7 +91,7 @@ def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-
     regions = pd.Index([f"R{i}" for i in range(10)], name="region")
     products = pd.Index([f"p{i}" for i in range(PRODUCTS)], name="product")
     node_region = (rng.integers(0, 10, size=n)).astype(np.int64)
-    return CompiledNetwork(
+    net = CompiledNetwork(
         name=f"synthetic-{n}",
         regions=regions,
         products=products,
@@ -120,6 +127,9 @@ def make_network(n: int, seed: int = 0, max_lead: int = 20):  # type: ignore[no-
         alt_src=np.zeros(0, dtype=np.int64),
         alt_qualification_days=np.zeros(0, dtype=np.int64),
     )
+    if not shuffled:
+        return net
+    return Relabel.of(net, np.random.default_rng(seed + 1).permutation(n)).network
 
 
 def triad_bandwidth(threads: int = 1, size: int = 1 << 24, repeat: int = 5) -> float:
@@ -178,15 +188,27 @@ def day_bytes(net, size: int, itemsize: int, pipeline_max_days: int) -> float:  
     )
 
 
-def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[str, object]:
-    """Time ``days`` simulated days of ``size`` scenarios on an n-node network (this process)."""
+def run_one(
+    n: int, size: int, dtype: str, days: int, threads: int = 0, layout: str = "shuffled"
+) -> dict[str, object]:
+    """Time ``days`` simulated days of ``size`` scenarios on an n-node network (this process).
+
+    ``layout``: ``shuffled`` (nodes in random order, the engine's ``node_order="auto"``),
+    ``shuffled-given`` (the same, run in the random order), ``structured`` (run in the
+    structured order)."""
     import chokepoint as cp
     from chokepoint.engine.loop import block_count
+    from chokepoint.engine.ordering import locality_order, wants_locality
     from chokepoint.scenario.batch import Rule, ScenarioBatch
 
     t0 = time.perf_counter()
-    net = make_network(n)
+    net = make_network(n, shuffled=layout != "structured")
     build = time.perf_counter() - t0
+    node_order = "auto" if layout == "shuffled" else "given"
+    t0 = time.perf_counter()
+    if wants_locality(net, node_order):
+        locality_order(net)  # once per network; kept for its later runs
+    ordering = time.perf_counter() - t0
     rng = np.random.default_rng(1)
     banned = np.unique(rng.integers(0, net.n_links, size=max(1, net.n_links // 100)))
     shocked = np.unique(rng.integers(0, net.n_nodes, size=max(1, net.n_nodes // 100)))
@@ -201,7 +223,12 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
         ]
         return ScenarioBatch("bench", days, [f"m{i}" for i in range(chunk)], rules=rules)
 
-    params = cp.EngineParams(dtype=dtype, scenario_chunk=chunk, threads=threads)  # type: ignore[arg-type]
+    params = cp.EngineParams(
+        dtype=dtype,  # type: ignore[arg-type]
+        scenario_chunk=chunk,
+        threads=threads,
+        node_order=node_order,  # type: ignore[arg-type]
+    )
     cp.simulate(net, batch(1), params, record="summary")  # warm-up: numba cache, page faults
     stamps: list[tuple[float, float]] = []
 
@@ -232,7 +259,9 @@ def run_one(n: int, size: int, dtype: str, days: int, threads: int = 0) -> dict[
         "dtype": dtype,
         "threads": used,
         "days": days,
+        "layout": layout,
         "build_s": round(build, 2),
+        "order_s": round(ordering, 2),
         "setup_s": round(setup, 2),
         "s_per_scenario_year": per_day * 365 / chunk,
         "cpu_s_per_scenario_year": per_day_cpu * 365 / chunk,
@@ -250,24 +279,29 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10k and 100k nodes only")
     ap.add_argument("--days", type=int, default=365, help="days to simulate (default: a year)")
     ap.add_argument("--threads", type=int, default=0, help="engine threads (default: one per core)")
-    ap.add_argument("--one", nargs=3, metavar=("N", "S", "DTYPE"), help=argparse.SUPPRESS)
+    ap.add_argument("--one", nargs=4, metavar=("N", "S", "DTYPE", "LAYOUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        n, s, dt = int(args.one[0]), int(args.one[1]), args.one[2]
-        print(json.dumps(run_one(n, s, dt, args.days, args.threads)))
+        n, s, dt, layout = int(args.one[0]), int(args.one[1]), args.one[2], args.one[3]
+        print(json.dumps(run_one(n, s, dt, args.days, args.threads, layout)))
         return
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
-    configs = [(n, 1, "float64") for n in sizes] + [(n, 64, "float32") for n in sizes]
+    configs = [(n, 1, "float64", "shuffled") for n in sizes]
+    configs += [(n, 64, "float32", "shuffled") for n in sizes]
+    # the largest network at batch 1 once more: in the random order as given (no renumbering)
+    # and in its structured order (the most favourable one; see the module docstring)
+    configs += [(sizes[-1], 1, "float64", layout) for layout in ("shuffled-given", "structured")]
     header = (
-        f"{'nodes':>9} {'links':>10} {'S':>3} {'run':>3} {'dtype':>7} {'thr':>3} {'days':>4} "
-        f"{'setup s':>7} "
+        f"{'nodes':>9} {'links':>10} {'S':>3} {'run':>3} {'dtype':>7} {'layout':>14} "
+        f"{'thr':>3} {'days':>4} {'order s':>7} {'setup s':>7} "
         f"{'s/scen-yr':>10} {'cpu s/scen-yr':>13} {'peak GiB':>8} {'triad GB/s':>10} "
         f"{'triads/day':>10} {'all-core GB/s':>13} {'floor s/yr':>10} {'x floor':>7}"
     )
     print(header)
     print("-" * len(header))
-    for n, s, dt in configs:
-        cmd = [sys.executable, __file__, "--one", str(n), str(s), dt, "--days", str(args.days)]
+    for n, s, dt, layout in configs:
+        cmd = [sys.executable, __file__, "--one", str(n), str(s), dt, layout]
+        cmd += ["--days", str(args.days)]
         cmd += ["--threads", str(args.threads)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode != 0:
@@ -276,8 +310,7 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"{r['nodes']:>9} {r['links']:>10} {r['batch']:>3} {r['run']:>3} {r['dtype']:>7} "
-            f"{r['threads']:>3} "
-            f"{r['days']:>4} "
+            f"{r['layout']:>14} {r['threads']:>3} {r['days']:>4} {r['order_s']:>7.2f} "
             f"{r['setup_s']:>7.2f} {r['s_per_scenario_year']:>10.3f} "
             f"{r['cpu_s_per_scenario_year']:>13.3f} {r['peak_gib']:>8.2f} "
             f"{r['triad_gbps']:>10.1f} {r['triads_per_day']:>10.1f} {r['all_core_gbps']:>13.1f} "

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from chokepoint.engine import fused as F
 from chokepoint.engine import kernels as K
+from chokepoint.engine.ordering import Relabel, locality_order, wants_locality
 from chokepoint.engine.params import EngineParams
 from chokepoint.engine.recorder import RawRecords, Recorder, RecordMode
 from chokepoint.engine.state import EngineState
@@ -495,9 +496,27 @@ def run_records(
     record: RecordMode = "full",
     progress: Progress | None = None,
 ) -> RawRecords:
-    """Simulate and return the raw records (arrays only; :func:`simulate` labels them)."""
+    """Simulate and return the raw records (arrays only; :func:`simulate` labels them).
+
+    Large networks run with their nodes renumbered for locality (``params.node_order``, see
+    :mod:`chokepoint.engine.ordering`); the records come back in the network's own order.
+    """
+    _check_rules(batch, net)
+    if wants_locality(net, params.node_order):
+        relabel = Relabel.of(net, locality_order(net))
+        records = _run_records(relabel.network, relabel.batch(batch), params, record, progress)
+        return relabel.records(records)
+    return _run_records(net, batch, params, record, progress)
+
+
+def _run_records(
+    net: CompiledNetwork,
+    batch: ScenarioBatch,
+    params: EngineParams,
+    record: RecordMode,
+    progress: Progress | None,
+) -> RawRecords:
     enet = prepare(net, params.pipeline_max_days, params.dtype)
-    _check_rules(batch, enet)
     size, horizon = batch.size, int(batch.horizon)
     chunk = params.scenario_chunk or size
     node_firm = net.node_firm
@@ -524,19 +543,21 @@ def run_records(
     return RawRecords.concat(parts)
 
 
-def _check_rules(batch: ScenarioBatch, net: EngineNet) -> None:
+def _check_rules(batch: ScenarioBatch, net: CompiledNetwork) -> None:
     from chokepoint.errors import ChokepointError
 
+    links = net.n_links + int(np.count_nonzero(net.alt_pair >= 0))  # and live alternatives
+    nodes, pairs, finals = net.n_nodes, net.n_pairs, len(net.fd_node)
     width = {
-        "permit": net.n_links,
-        "quota": net.n_links,
-        "capacity_factor": net.n,
-        "capacity_add": net.n,
-        "stock_release": net.m,
-        "requirement_factor": net.m,
-        "final_demand_factor": net.n_final,
-        "final_permit": net.n_final,
-        "target_factor": net.m,
+        "permit": links,
+        "quota": links,
+        "capacity_factor": nodes,
+        "capacity_add": nodes,
+        "stock_release": pairs,
+        "requirement_factor": pairs,
+        "final_demand_factor": finals,
+        "final_permit": finals,
+        "target_factor": pairs,
     }
     problems = []
     for i, r in enumerate(batch.rules):

@@ -83,6 +83,12 @@ class EngineParams:
         Threads that run the blocks of a day's passes side by side (networks of 500,000 links or
         more are cut into blocks; smaller ones run on the calling thread). 0 = one per CPU core.
         Results do not depend on it.
+    node_order
+        The order in which the engine stores nodes: ``"given"``, the network's; ``"locality"``,
+        renumbered so that consecutive buyers read nearby suppliers
+        (:mod:`chokepoint.engine.ordering`); ``"auto"`` (default), ``"locality"`` for networks of
+        500,000 links or more. A labelling only: results come back in the network's order and
+        agree up to the rounding of sums taken in another order.
     """
 
     inventory_restoration_days: float = 60.0
@@ -102,6 +108,7 @@ class EngineParams:
     pipeline_max_days: int = 365
     scenario_chunk: int = 0
     threads: int = 0
+    node_order: Literal["auto", "given", "locality"] = "auto"
 
     def __post_init__(self) -> None:
         problems = []
@@ -133,6 +140,8 @@ class EngineParams:
             problems.append("order_basis must be 'demand' or 'production'")
         if self.rationing != "proportional":
             problems.append("rationing must be 'proportional'")
+        if self.node_order not in ("auto", "given", "locality"):
+            problems.append("node_order must be 'auto', 'given' or 'locality'")
         if self.dtype not in ("float64", "float32"):
             problems.append("dtype must be 'float64' or 'float32'")
         if problems:

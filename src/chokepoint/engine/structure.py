@@ -113,6 +113,27 @@ def _ptr(keys: IntArray, size: int) -> IntArray:
     return np.searchsorted(keys, np.arange(size + 1)).astype(np.int64)
 
 
+def _sort_order(major: IntArray, middle: IntArray, minor: IntArray, minor_size: int) -> IntArray:
+    """The stable order by (``major``, ``middle``, ``minor``) — ``np.lexsort((minor, middle,
+    major))`` — as one stable argsort of a combined key when it fits in 64 bits (3x faster at
+    10 million links); ``minor`` < ``minor_size``, every array ≥ 0."""
+    if not len(major):
+        return np.zeros(0, dtype=np.int64)
+    width = int(middle.max()) + 1
+    if (int(major.max()) + 1) * width * max(minor_size, 1) >= 2**62:
+        return np.lexsort((minor, middle, major)).astype(np.int64)
+    key = (major.astype(np.int64) * width + middle) * minor_size + minor
+    return np.argsort(key, kind="stable").astype(np.int64)
+
+
+def _dense_codes(keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """``np.unique(keys, return_inverse=True)`` for keys in [0, ``size``), by counting."""
+    present = np.zeros(size, dtype=bool)
+    present[keys] = True
+    code = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64), code[keys]
+
+
 def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64") -> EngineNet:
     """Flatten ``net`` into an :class:`EngineNet` (vectorised; alternatives become dormant links)."""
     ft = np.dtype(dtype)
@@ -143,7 +164,7 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     share = np.concatenate([net.link_share(), np.zeros(len(alt_pair))])
     # Engine order: by buyer pair, then lead time, then supplier: a pair's links, its orders and
     # its pipeline ring are read together in one sequential sweep.
-    order = np.lexsort((link_src, link_lead, link_pair)).astype(np.int64)
+    order = _sort_order(link_pair, link_lead, link_src, n)
     link_position = np.empty_like(order)
     link_position[order] = np.arange(len(order), dtype=np.int64)
     link_src, link_pair, link_dst = link_src[order], link_pair[order], link_dst[order]
@@ -153,7 +174,8 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     ring_len = np.maximum(max_lead_pair, 1)
     bin_size = max(1, min(BIN_SIZE, n))  # a small network is one bin of its own size
     link_bin = link_src // bin_size
-    slot_link = np.argsort(link_bin, kind="stable").astype(np.int64)
+    narrow = link_bin.astype(np.int16) if link_bin.max(initial=0) < 2**15 else link_bin
+    slot_link = np.argsort(narrow, kind="stable").astype(np.int64)  # (16 bits: a radix sort)
     link_slot = np.empty_like(slot_link)
     link_slot[slot_link] = np.arange(len(slot_link), dtype=np.int64)
 
@@ -161,8 +183,9 @@ def prepare(net: CompiledNetwork, pipeline_max_days: int, dtype: str = "float64"
     node_key = net.node_region * n_products + net.node_product
     pair_key = net.node_region[net.pair_node] * n_products + net.pair_product
     fd_key = net.fd_region * n_products + net.node_product[net.fd_node]
-    keys, inverse = np.unique(np.concatenate([node_key, pair_key, fd_key]), return_inverse=True)
-    inverse = inverse.astype(np.int64)
+    keys, inverse = _dense_codes(
+        np.concatenate([node_key, pair_key, fd_key]), n_regions * n_products
+    )
 
     # Groups numbered by node (stable), so a node's groups are contiguous.
     n_groups = net.n_groups
