@@ -25,7 +25,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
@@ -123,7 +122,7 @@ class Relabel:
         n = net.n_nodes
         renumbered = dataclasses.replace(
             net,
-            node_ids=pd.Index(np.asarray(net.node_ids)[order], name=net.node_ids.name),
+            node_ids=net.node_ids[order],
             node_region=net.node_region[order],
             node_product=net.node_product[order],
             node_firm=net.node_firm[order],
