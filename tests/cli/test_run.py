@@ -54,6 +54,8 @@ def test_run_json_has_the_section_12_keys(run_dir: tuple[Path, dict[str, object]
     assert pain[("NORTH", "refined")] is not None and 5 <= pain[("NORTH", "refined")] <= 6
     lost = {(r["region"], r["product"]): r["units"] for r in metrics["output_lost"]}
     assert lost[("NORTH", "refined")] > 0
+    unit = {(r["region"], r["product"]): r["unit"] for r in metrics["output_lost"]}
+    assert unit[("NORTH", "refined")] == "t" and unit[("EAST", "product")] == "unit"
     for name in ("results.nc", "summary.json", "scenario.yaml", "run.json"):
         assert (out / name).is_file(), name
     assert json.loads((out / "summary.json").read_text()) == summary
@@ -153,3 +155,19 @@ def test_end_products_come_first_in_time_to_pain() -> None:
     r = ranked(summary, end_products(net))
     assert [x["day"] for x in r["time_to_pain"]] == [3, 40]  # never-hit rows dropped, by day
     assert r["time_to_pain_end"] == [{"region": "EAST", "product": "product", "day": 40}]
+
+
+def test_tables_show_the_unit_and_a_dash_for_mixed_units() -> None:
+    from rich.console import Console
+
+    from chokepoint.cli.run import print_tables
+
+    lost = [
+        {"region": "X", "product": "car", "unit": "vehicle", "units": 100.0, "value_usd": 1e5},
+        {"region": "Z", "product": "all", "unit": "mixed", "units": None, "value_usd": 2e5},
+    ]
+    console = Console(record=True, width=120)
+    print_tables({"metrics": {"output_lost": lost}}, out=console)
+    text = console.export_text()
+    assert "vehicle" in text and "mixed" in text and "—" in text
+    assert "never" not in text.split("Time to pain")[0]  # a missing total is not a day

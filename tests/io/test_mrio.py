@@ -62,6 +62,8 @@ def test_hand_checked_table() -> None:
     net = compile_network(t)
     k = net.link_pair[net.link_dst == net.node_ids.get_loc("B/y")]
     assert len(set(k.tolist())) == 1
+    # quantities of an MRIO are money: every sector is counted in the table's unit
+    assert net.product_unit.tolist() == ["M.USD", "M.USD"]
 
 
 def test_sector_inventories_and_unit_conversion() -> None:

@@ -163,7 +163,7 @@ def test_parquet_round_trip_keeps_variable_attrs(ds: xr.Dataset, tmp_path: Path)
         for key, value in var.attrs.items():
             np.testing.assert_array_equal(pq[name].attrs[key], value, err_msg=f"{name}.{key}")
     assert pq["binding"].attrs["flag_meanings"] == "demand capacity input"
-    assert pq["output"].attrs["units"] == "units/day"
+    assert pq["output"].attrs["units"] == "product unit/day (coordinate 'unit')"
     # attrs of a Dataset read back from netCDF (numpy arrays) survive too
     nc = from_netcdf(to_netcdf(ds, tmp_path / "run.nc"))
     again = from_parquet(to_parquet(nc, tmp_path / "again"))

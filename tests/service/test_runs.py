@@ -76,6 +76,17 @@ def test_series_and_report(shared_client: TestClient, wait_for: Any) -> None:
     ).json()
     assert s2["days"] == list(range(10, 20))
     assert {ln["key"]["product"] for ln in s2["lines"]} == {"component", "product"}
+    # physical sums carry their unit: the toy counts ore and refined metal in t, the rest in units
+    assert s2["units"] == "unit/day" and {ln["unit"] for ln in s2["lines"]} == {"unit"}
+    s3 = client.get(f"/api/runs/{run_id}/series", params={"by": "region"}).json()
+    assert {ln["key"]["region"]: ln["unit"] for ln in s3["lines"]} == {
+        "NORTH": "t",
+        "SOUTH": "t",
+        "EAST": "unit",
+        "WEST": "unit",
+    }
+    assert s3["units"] == "product unit/day (see each line's unit)"
+    assert s["units"] == "1" and s["lines"][0]["unit"] is None
     bad = client.get(f"/api/runs/{run_id}/series", params={"variable": "nothing"})
     assert bad.status_code == 422
     report = client.get(f"/api/runs/{run_id}/report")

@@ -161,7 +161,8 @@ def _print(result: dict[str, Any]) -> None:
         text = (
             f"not reached with {s['sizes'][-1]:g} days"
             if need is None
-            else f"{need:g} days of use ({s['units']:.4g} units, USD {s['value_usd']:.4g})"
+            else f"{need:g} days of use ({s['units']:.4g} {s.get('unit') or 'units'}, "
+            f"USD {s['value_usd']:.4g})"
         )
         console.print(
             f"Stockpile of {s['product']} in {s['region']} to push the first stop past day "

@@ -178,7 +178,8 @@ def print_tables(
     end: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Rich tables: hardest-hit region-industries, time-to-pain (of the ``end`` products first),
-    unmet final demand, prices."""
+    unmet final demand, prices. Physical quantities are shown with their ``unit`` ("—" where the
+    summary has none: a total over products in different units)."""
     from chokepoint.report.html import ranked
 
     c = out or console
@@ -190,18 +191,19 @@ def print_tables(
         shown = ([("member", "member")] if many else []) + cols
         for _, head in shown:
             t.add_column(
-                head, justify="left" if head in ("member", "region", "product") else "right"
+                head, justify="left" if head in ("member", "region", "product", "unit") else "right"
             )
         for row in rows[:top]:
-            t.add_row(*[_cell(row.get(k)) for k, _ in shown])
+            t.add_row(*[_cell(row.get(k), k) for k, _ in shown])
         if not rows:
             t.add_row(*(["none"] + [""] * (len(shown) - 1)))
         c.print(t)
 
+    quantity = [("units", "units"), ("unit", "unit"), ("value_usd", "USD")]
     table(
         "Hardest-hit region-industries (output lost)",
         r["output_lost"],
-        [("region", "region"), ("product", "product"), ("units", "units"), ("value_usd", "USD")],
+        [("region", "region"), ("product", "product"), *quantity],
     )
     if r["time_to_pain_end"]:
         table(
@@ -217,7 +219,7 @@ def print_tables(
     table(
         "Unmet final demand",
         r["unmet_final_demand"],
-        [("region", "region"), ("product", "product"), ("units", "units"), ("value_usd", "USD")],
+        [("region", "region"), ("product", "product"), *quantity],
     )
     table(
         "Prices",
@@ -231,9 +233,10 @@ def print_tables(
     )
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, column: str = "day") -> str:
+    """A table cell; a missing day is "never", any other missing value "—"."""
     if v is None:
-        return "never"
+        return "never" if column.endswith("day") else "—"
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
     return str(v)

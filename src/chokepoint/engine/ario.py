@@ -1054,9 +1054,10 @@ def simulate_ario(
         "node": ("node", np.asarray(net.node_ids, dtype=str)),
         "region": ("node", np.asarray(net.regions[net.node_region], dtype=str)),
         "product": ("node", np.asarray(net.products[net.node_product], dtype=str)),
+        "unit": ("node", np.asarray(net.product_unit[net.node_product], dtype=str)),
     }
     dims = ("member", "day", "node")
-    unit = "units/day"
+    unit = "product unit/day (coordinate 'unit')"
     ds = xr.Dataset(
         {
             "output": (dims, out_x, {"units": unit, "long_name": "production x_n"}),

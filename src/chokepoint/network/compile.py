@@ -18,11 +18,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chokepoint.network._lookup import positions
-from chokepoint.network.schema import STAGES, node_id
+from chokepoint.network.schema import STAGES, node_id, unit_labels
 from chokepoint.network.tables import NetworkTables
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+StrArray = npt.NDArray[np.str_]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,9 +48,9 @@ class CompiledNetwork:
     node_owner: IntArray
     """Region of the node's owner [n] (the node's own region unless a firm owner is given)."""
     capacity: FloatArray
-    """K_n, units/day [n]."""
+    """K_n, units/day of the node's product (``product_unit``) [n]."""
     output: FloatArray
-    """Baseline output x̄_n, units/day [n]."""
+    """Baseline output x̄_n, units/day of the node's product [n]."""
     unit_value: FloatArray
     """USD per unit of each product [P]."""
     product_stage: IntArray
@@ -97,6 +98,25 @@ class CompiledNetwork:
     alt_qualification_days: IntArray
     """Days to qualify alternative a [A]."""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    product_unit: StrArray = field(default_factory=lambda: np.empty(0, dtype=str))
+    """Physical unit of each product (``products.unit``: t, vehicle, kWh, M.USD...) [P].
+
+    Quantities of a node (capacity, output, flows it ships, final demand it serves) are in its
+    product's unit. A blank unit is labelled ``"<product> (unit not given)"``
+    (:func:`~chokepoint.network.schema.unit_labels`), never guessed; a network built without this
+    field (the default, an empty array) gets that label for every product.
+    """
+
+    def __post_init__(self) -> None:
+        """Fill ``product_unit`` when it was not given; check its length."""
+        n_products = len(self.products)
+        units = np.asarray(self.product_unit, dtype=str)
+        if len(units) == 0 and n_products:
+            units = np.full(n_products, "")
+        if len(units) != n_products:
+            msg = f"expected one product_unit per product ({n_products}), got {len(units)}"
+            raise ValueError(msg)
+        object.__setattr__(self, "product_unit", unit_labels(units, self.products))
 
     @property
     def n_nodes(self) -> int:
@@ -152,7 +172,7 @@ class CompiledNetwork:
         return names[np.where(self.node_firm >= 0, self.node_firm, len(self.firms))]
 
     def node_table(self) -> pd.DataFrame:
-        """Nodes with their labels, capacity and baseline output (for results and views)."""
+        """Nodes with their labels, unit, capacity and baseline output (for results and views)."""
         return pd.DataFrame(
             {
                 "region": self.regions[self.node_region],
@@ -160,6 +180,7 @@ class CompiledNetwork:
                 "firm": self.firm_labels(),
                 "owner_region": self.regions[self.node_owner],
                 "stage": np.asarray(STAGES)[self.product_stage[self.node_product]],
+                "unit": self.product_unit[self.node_product],
                 "capacity": self.capacity,
                 "output": self.output,
             },
@@ -224,7 +245,11 @@ def _regional_pairs(
 
 
 def compile_network(t: NetworkTables) -> CompiledNetwork:
-    """Compile validated tables into a :class:`CompiledNetwork` (needs no balance)."""
+    """Compile validated tables into a :class:`CompiledNetwork` (needs no balance).
+
+    ``product_unit`` comes from ``products.unit``; a blank unit becomes
+    ``"<product> (unit not given)"`` (not a guess, and never shared with another product).
+    """
     regions = pd.Index(t.regions["region"], name="region")
     products = pd.Index(t.products["product"], name="product")
     prod = t.producers
@@ -347,4 +372,5 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
         alt_src=alt_src,
         alt_qualification_days=alts["qualification_days"].to_numpy(np.int64),
         meta=dict(t.meta),
+        product_unit=unit_labels(t.products["unit"], products),
     )

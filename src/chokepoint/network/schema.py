@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 DType = Literal["str", "float", "int"]
@@ -313,6 +314,24 @@ TABLES: dict[str, TableSpec] = {
 """Every network table by name, in dependency order."""
 
 SOURCE_DOC = _SOURCE_DOC
+
+
+UNIT_NOT_GIVEN = " (unit not given)"
+"""Suffix of the unit label of a product whose ``products.unit`` is blank (see :func:`unit_labels`)."""
+
+
+def unit_labels(units: object, products: object) -> npt.NDArray[np.str_]:
+    """Physical unit of each product, ``"<product> (unit not given)"`` where the unit is blank.
+
+    ``units`` and ``products`` are aligned sequences. A blank unit is never guessed (tonnes?
+    pieces?): the label names the product, so two products without a unit never count as sharing
+    one, and a table of results says plainly that the unit is missing.
+    """
+    text = pd.Series(np.asarray(units, dtype=object).reshape(-1), dtype=object).fillna("")
+    unit = text.astype(str).str.strip().to_numpy(dtype=str)
+    product = np.asarray(products, dtype=str)
+    missing = np.char.add(product, UNIT_NOT_GIVEN)
+    return np.asarray(np.where(unit == "", missing, unit), dtype=str)
 
 
 def node_id(region: pd.Series, product: pd.Series, firm: pd.Series | None = None) -> pd.Series:

@@ -66,9 +66,11 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em}
 """
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, column: str = "day") -> str:
+    """A cell; a missing day is "never", any other missing value (a physical total over products
+    in different units) "—"."""
     if value is None:
-        return "never"
+        return "never" if column.endswith("day") else "—"
     if isinstance(value, float):
         if abs(value) >= 1e4:
             return f"{value:,.0f}"
@@ -88,7 +90,7 @@ def table(records: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: i
         for c in cols:
             v = r.get(c)
             cls = " class='num'" if isinstance(v, int | float) else ""
-            cells.append(f"<td{cls}>{_html.escape(_fmt(v))}</td>")
+            cells.append(f"<td{cls}>{_html.escape(_fmt(v, c))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p class='meta'>{len(records) - limit} more rows</p>" if len(records) > limit else ""
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>{more}"
@@ -104,6 +106,15 @@ def end_products(net: CompiledNetwork | None) -> set[str]:
     return {str(p) for p, s in zip(net.products, net.product_stage, strict=True) if s == stage}
 
 
+def _is_loss(record: Mapping[str, Any]) -> bool:
+    """Whether a loss record lost anything: positive units, or positive USD where the units are
+    null (a total over products in different units)."""
+    units = record.get("units")
+    if units is None:
+        return (record.get("value_usd") or 0.0) > 0
+    return bool(units > 0)
+
+
 def ranked(
     summary: Mapping[str, Any], end: set[str] | frozenset[str] = frozenset()
 ) -> dict[str, list[dict[str, Any]]]:
@@ -111,11 +122,11 @@ def ranked(
     ``time_to_pain_end`` keeps the ``end`` products only."""
     m = summary.get("metrics", {})
     lost = sorted(m.get("output_lost", []), key=lambda r: -(r.get("value_usd") or 0.0))
-    lost = [r for r in lost if (r.get("units") or 0) > 0]
+    lost = [r for r in lost if _is_loss(r)]
     pain = [r for r in m.get("time_to_pain", []) if r.get("day") is not None]
     pain = sorted(pain, key=lambda r: r["day"])
     unmet = sorted(m.get("unmet_final_demand", []), key=lambda r: -(r.get("value_usd") or 0.0))
-    unmet = [r for r in unmet if (r.get("units") or 0) > 0]
+    unmet = [r for r in unmet if _is_loss(r)]
     prices = sorted(m.get("prices", []), key=lambda r: -abs((r.get("peak_index") or 1.0) - 1.0))
     prices = [r for r in prices if abs((r.get("peak_index") or 1.0) - 1.0) > 1e-3]
     return {
@@ -143,11 +154,11 @@ def render(
     tables = {
         "time_to_pain_end": table(r["time_to_pain_end"], ["member", "region", "product", "day"]),
         "output_lost": table(
-            r["output_lost"], ["member", "region", "product", "units", "value_usd"]
+            r["output_lost"], ["member", "region", "product", "units", "unit", "value_usd"]
         ),
         "time_to_pain": table(r["time_to_pain"], ["member", "region", "product", "day"]),
         "unmet_final_demand": table(
-            r["unmet_final_demand"], ["member", "region", "product", "units", "value_usd"]
+            r["unmet_final_demand"], ["member", "region", "product", "units", "unit", "value_usd"]
         ),
         "prices": table(r["prices"], ["member", "region", "product", "peak_index", "peak_day"]),
     }

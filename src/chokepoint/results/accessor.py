@@ -55,11 +55,11 @@ class ChokepointAccessor:
         return metrics.recovery_day(self._ds, by, threshold)
 
     def output_lost(self, by: metrics.By = ("region", "product")) -> pd.DataFrame:
-        """Output lost in units and USD per group."""
+        """Output lost in units (of the group's ``unit``; NaN if ``"mixed"``) and USD per group."""
         return metrics.output_lost(self._ds, by)
 
     def unmet_final_demand(self) -> pd.DataFrame:
-        """Unserved final demand per consuming region and product."""
+        """Unserved final demand per consuming region and product (units, ``unit``, USD)."""
         return metrics.unmet_final_demand(self._ds)
 
     def exports_monthly(self) -> pd.DataFrame:
@@ -79,12 +79,26 @@ class ChokepointAccessor:
         return metrics.shortage_origin(self._ds, threshold)
 
     def summary(self) -> dict[str, Any]:
-        """The JSON-able result of DESIGN §12 (records carry ``member`` when S > 1)."""
+        """The JSON-able result of DESIGN §12 (records carry ``member`` when S > 1).
+
+        Records with physical quantities (``output_lost``, ``unmet_final_demand``) carry their
+        ``unit``; NaN (a physical total of a ``"mixed"`` group, a ratio without a baseline) is
+        written as ``None`` (JSON ``null``), so the result is strict JSON.
+        """
         ds = self._ds
         many = ds.sizes["member"] > 1
         ttp = metrics.time_to_pain(ds)
         lost = metrics.output_lost(ds)[
-            ["member", "region", "product", "units", "units_supply", "units_orders", "value_usd"]
+            [
+                "member",
+                "region",
+                "product",
+                "unit",
+                "units",
+                "units_supply",
+                "units_orders",
+                "value_usd",
+            ]
         ]
         price = metrics.prices(ds)[
             ["member", "region", "product", "peak_index", "peak_day", "hit_cap"]

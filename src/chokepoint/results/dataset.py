@@ -6,6 +6,12 @@ Dimensions: ``member`` (scenarios of the batch), ``day`` (0 = first simulated da
 region), ``market`` ((region, product) price markets) and, with ``record="full"`` only, ``link``
 (supplier -> buyer links: ``link_supplier``, ``link_buyer``, ``baseline_link_flow``).
 ``inventory_days`` is NaN for nodes without inputs.
+
+Units: a quantity of a node is in its product's physical unit (t, vehicle, kWh, M.USD for an MRIO
+sector...), given per node by the coordinate ``unit`` (with ``record="summary"``, the unit of the
+market's product) and per final-demand entry by ``final_unit``; such variables carry
+``units = "product unit/day (coordinate 'unit')"``. Summing them over nodes of different products
+adds incommensurable quantities: compare across products in USD (``unit_value``).
 """
 
 from __future__ import annotations
@@ -21,11 +27,18 @@ from chokepoint.engine.recorder import RawRecords
 from chokepoint.network.compile import CompiledNetwork
 from chokepoint.scenario.batch import ScenarioBatch
 
+NODE_RATE = "product unit/day (coordinate 'unit')"
+"""``units`` attr of a per-node quantity: the node's product unit (coordinate ``unit``) per day."""
+FINAL_RATE = "product unit/day (coordinate 'final_unit')"
+"""``units`` attr of a per-final-demand quantity (coordinate ``final_unit``)."""
+LINK_RATE = "supplier's product unit/day (coordinate 'unit' of link_supplier)"
+"""``units`` attr of a per-link flow."""
+
 NODE_UNITS = {
-    "output": ("units/day", "output x_n"),
-    "capacity": ("units/day", "capacity K_n(t) including shocks, additions and overproduction"),
-    "unmet_demand": ("units/day", "orders addressed to the node (before permits) not shipped"),
-    "exports": ("units/day", "shipments to other regions (links and final demand)"),
+    "output": (NODE_RATE, "output x_n"),
+    "capacity": (NODE_RATE, "capacity K_n(t) including shocks, additions and overproduction"),
+    "unmet_demand": (NODE_RATE, "orders addressed to the node (before permits) not shipped"),
+    "exports": (NODE_RATE, "shipments to other regions (links and final demand)"),
     "inventory_days": ("days", "min over input groups of stock cover, in days of baseline output"),
     "price": ("1", "scarcity price index of the node's market (1 = baseline)"),
     "binding": ("1", "binding constraint: 0 demand, 1 capacity, 2 input"),
@@ -46,12 +59,18 @@ def _node_labels(rec: RawRecords, net: CompiledNetwork) -> pd.Index:
 def to_dataset(
     rec: RawRecords, net: CompiledNetwork, batch: ScenarioBatch, params: EngineParams
 ) -> xr.Dataset:
-    """Label ``rec`` as a Dataset (dims member/day/node/final/market; units and provenance attrs)."""
+    """Label ``rec`` as a Dataset (dims member/day/node/final/market; units and provenance attrs).
+
+    Coordinates ``unit`` (per node) and ``final_unit`` (per final-demand entry) give the physical
+    unit of each quantity, from the network's ``product_unit``.
+    """
     from chokepoint import __version__
 
     regions = np.asarray(net.regions, dtype=str)
     products = np.asarray(net.products, dtype=str)
     firms = np.asarray(net.firms, dtype=str)
+    product_unit = np.asarray(net.product_unit, dtype=str)
+    final_product = net.node_product[rec.final_node]
     node = _node_labels(rec, net)
     firm = np.where(
         rec.node_firm >= 0, firms[np.maximum(rec.node_firm, 0)] if len(firms) else "", ""
@@ -64,6 +83,7 @@ def to_dataset(
         "region": ("node", regions[rec.node_region]),
         "product": ("node", products[rec.node_product]),
         "firm": ("node", np.asarray(firm, dtype=str)),
+        "unit": ("node", product_unit[rec.node_product]),
         "final": ("final", np.arange(len(rec.final_node), dtype=np.int64)),
         "final_supplier": (
             "final",
@@ -72,7 +92,8 @@ def to_dataset(
             else np.asarray(node, dtype=str)[rec.final_seller],
         ),
         "final_region": ("final", regions[rec.final_region]),
-        "final_product": ("final", products[net.node_product[rec.final_node]]),
+        "final_product": ("final", products[final_product]),
+        "final_unit": ("final", product_unit[final_product]),
         "market": ("market", np.arange(len(rec.market_region), dtype=np.int64)),
         "market_region": ("market", regions[rec.market_region]),
         "market_product": ("market", products[rec.market_product]),
@@ -87,13 +108,13 @@ def to_dataset(
     data["final_delivered"] = (
         ("member", "day", "final"),
         rec.final["final_delivered"],
-        {"units": "units/day", "long_name": "final demand served"},
+        {"units": FINAL_RATE, "long_name": "final demand served"},
     )
     data["final_demand"] = (
         ("member", "day", "final"),
         rec.final["final_demand"],
         {
-            "units": "units/day",
+            "units": FINAL_RATE,
             "long_name": "final demand (after restraint, including what bans hold back)",
         },
     )
@@ -103,15 +124,15 @@ def to_dataset(
         {"units": "1", "long_name": "scarcity price index per (region, product) market"},
     )
     unit_value = net.unit_value[rec.node_product]
-    data["baseline_output"] = (("node",), rec.baseline_output, {"units": "units/day"})
-    data["baseline_capacity"] = (("node",), rec.baseline_capacity, {"units": "units/day"})
-    data["baseline_exports"] = (("node",), rec.baseline_exports, {"units": "units/day"})
+    data["baseline_output"] = (("node",), rec.baseline_output, {"units": NODE_RATE})
+    data["baseline_capacity"] = (("node",), rec.baseline_capacity, {"units": NODE_RATE})
+    data["baseline_exports"] = (("node",), rec.baseline_exports, {"units": NODE_RATE})
     data["unit_value"] = (("node",), unit_value.astype(np.float64), {"units": "USD/unit"})
     data["node_count"] = (("node",), rec.node_members, {"units": "1"})
-    data["final_baseline"] = (("final",), rec.final_quantity, {"units": "units/day"})
+    data["final_baseline"] = (("final",), rec.final_quantity, {"units": FINAL_RATE})
     data["final_unit_value"] = (
         ("final",),
-        net.unit_value[net.node_product[rec.final_node]].astype(np.float64),
+        net.unit_value[final_product].astype(np.float64),
         {"units": "USD/unit"},
     )
     if rec.mode == "full":
@@ -121,7 +142,7 @@ def to_dataset(
         data["baseline_link_flow"] = (
             ("link",),
             np.asarray(net.link_flow, dtype=np.float64),
-            {"units": "units/day", "long_name": "baseline flow on link e"},
+            {"units": LINK_RATE, "long_name": "baseline flow on link e"},
         )
     ds = xr.Dataset(
         {k: xr.Variable(dims, v, attrs) for k, (dims, v, attrs) in data.items()},

@@ -49,7 +49,7 @@ def from_netcdf(path: str | Path) -> xr.Dataset:
     for name in ("day", "final", "market", "node_count"):
         if name in loaded.variables:
             loaded[name] = loaded[name].astype(np.int64)
-    for name in ("node", "member", "region", "product", "firm"):
+    for name in ("node", "member", "region", "product", "firm", "unit", "final_unit"):
         if name in loaded.variables and loaded[name].dtype.kind in "SO":
             loaded[name] = loaded[name].astype(str)
     return loaded
@@ -133,8 +133,8 @@ def _plain(value: object) -> object:
 
 def _coord_names(dim: str) -> tuple[str, ...]:
     return {
-        "node": ("region", "product", "firm"),
-        "final": ("final_supplier", "final_region", "final_product"),
+        "node": ("region", "product", "firm", "unit"),
+        "final": ("final_supplier", "final_region", "final_product", "final_unit"),
         "market": ("market_region", "market_product"),
         "link": (),
     }[dim]

@@ -3,6 +3,11 @@
 Every function returns a tidy :class:`pandas.DataFrame` with a ``member`` column (one row per
 scenario and label). Days are 0-based simulation days; a day that never happens is ``None``.
 Shortfall thresholds are shares of baseline output (default 0.95, DESIGN §5 "time-to-pain").
+
+Units: each node's quantities are in its product's physical unit (the Dataset's ``unit``
+coordinate). A metric that adds quantities over the nodes of a group reports the group's ``unit``:
+the unit every node of the group shares, or :data:`MIXED` when they differ (tonnes and vehicles);
+physical totals of a mixed group are NaN, and its USD columns are the comparable measure.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from chokepoint.errors import InputError, Problem
+from chokepoint.network.schema import unit_labels
 from chokepoint.results.dataset import json_attr
 
 THRESHOLD = 0.95
@@ -24,6 +30,12 @@ MONTH_DAYS = 30
 PEAK_TOLERANCE = 1e-3
 """Relative tolerance of :func:`prices`: a price within 0.1% of its peak (or the cap) is at it."""
 
+MIXED = "mixed"
+"""``unit`` of a group whose nodes are counted in different units (its physical totals are NaN)."""
+PHYSICAL = ("units", "units_supply", "units_orders")
+"""Columns of :func:`output_lost` and :func:`unmet_final_demand` in physical units (NaN for a
+:data:`MIXED` group)."""
+
 By = str | Sequence[str]
 
 
@@ -31,15 +43,42 @@ def _keys(by: By) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def units_of(ds: xr.Dataset, dim: str = "node") -> npt.NDArray[np.str_]:
+    """Physical unit of each ``node`` (coordinate ``unit``) or ``final`` entry (``final_unit``).
+
+    Results written before units were recorded have no such coordinate: each product then gets
+    the label ``"<product> (unit not given)"``, so different products never count as one unit.
+    """
+    coord, product = ("unit", "product") if dim == "node" else ("final_unit", "final_product")
+    if coord in ds.coords:
+        return np.asarray(ds[coord].values, dtype=str)
+    return unit_labels(np.full(ds.sizes[dim], ""), ds[product].values)
+
+
+def group_units(
+    node_units: npt.NDArray[np.str_], label: npt.NDArray[np.str_], groups: npt.NDArray[np.str_]
+) -> npt.NDArray[np.str_]:
+    """Unit of each of ``groups``: the one shared by the entries labelled with it (``label``,
+    aligned with ``node_units``), else :data:`MIXED`."""
+    frame = pd.DataFrame({"g": label, "u": node_units})
+    per_group = frame.groupby("g", sort=False)["u"]
+    shared = per_group.first().where(per_group.nunique() == 1, MIXED)
+    return shared.reindex(groups).to_numpy(dtype=str)
+
+
 def _group_output(ds: xr.Dataset, by: By) -> tuple[xr.DataArray, xr.DataArray]:
-    """Output (member, day, group) and baseline (group) summed over nodes with the same ``by`` labels."""
+    """Output (member, day, group) and baseline (group) summed over nodes with the same ``by``
+    labels; in USD at baseline unit values for a group of mixed units (tonnes and vehicles)."""
     keys = _keys(by)
     if keys == ["node"]:
         return ds["output"], ds["baseline_output"]
     label = _label(ds, keys)
-    out = ds["output"].assign_coords(_g=("node", label)).groupby("_g").sum("node")
-    base = ds["baseline_output"].assign_coords(_g=("node", label)).groupby("_g").sum("node")
-    return out.rename(_g="group"), base.rename(_g="group")
+    out, base = ds["output"], ds["baseline_output"]
+    mixed = group_units(units_of(ds), label, label) == MIXED
+    if mixed.any():
+        weight = ds["unit_value"].where(xr.DataArray(mixed, dims="node"), 1.0)
+        out, base = out * weight, base * weight
+    return _sum_by(out, "node", label), _sum_by(base, "node", label)
 
 
 def _label(ds: xr.Dataset, keys: list[str]) -> npt.NDArray[np.str_]:
@@ -48,6 +87,11 @@ def _label(ds: xr.Dataset, keys: list[str]) -> npt.NDArray[np.str_]:
     for p in parts[1:]:
         lab = np.char.add(np.char.add(lab, "|"), p)
     return np.asarray(lab)
+
+
+def _sum_by(a: xr.DataArray, dim: str, label: npt.NDArray[np.str_]) -> xr.DataArray:
+    """``a`` summed over the entries of ``dim`` with the same ``label`` (dim ``group``)."""
+    return a.assign_coords(_g=(dim, label)).groupby("_g").sum(dim).rename(_g="group")
 
 
 def _split(df: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
@@ -74,8 +118,16 @@ def _ratio(out: xr.DataArray, base: xr.DataArray) -> npt.NDArray[np.float64]:
 
 
 def _frame(
-    ds: xr.Dataset, groups: xr.DataArray, by: By, columns: dict[str, npt.NDArray[np.float64]]
+    ds: xr.Dataset,
+    groups: xr.DataArray,
+    by: By,
+    columns: dict[str, npt.NDArray[np.float64]],
+    unit: npt.NDArray[np.str_] | None = None,
+    physical: Sequence[str] = (),
 ) -> pd.DataFrame:
+    """One row per member and entry of ``groups``' ``group`` (or ``node``) dim, with ``columns``
+    (member, group arrays). With ``unit`` (one per group), a ``unit`` column follows the keys and
+    the ``physical`` columns of a :data:`MIXED` group are NaN."""
     keys = _keys(by)
     gname = "node" if keys == ["node"] else "group"
     labels = np.asarray(groups[gname].values, dtype=str)
@@ -85,11 +137,16 @@ def _frame(
         "member": np.repeat(members, g),
         "_label": np.tile(labels, s),
     }
+    mixed = np.zeros(s * g, dtype=bool)
+    if unit is not None:
+        data["unit"] = np.tile(unit, s)
+        mixed = np.tile(unit == MIXED, s)
     for name, arr in columns.items():
-        data[name] = np.asarray(arr).reshape(s * g)
+        values = np.asarray(arr).reshape(s * g)
+        data[name] = np.where(mixed, np.nan, values) if name in physical else values
     df = pd.DataFrame(data)
     df = _split(df, "_label", keys)
-    return df[["member", *keys, *columns]]
+    return df[["member", *keys, *(["unit"] if unit is not None else []), *columns]]
 
 
 def _days(values: pd.Series) -> pd.Series:
@@ -180,50 +237,48 @@ def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
     days bound by orders (output that was not asked for: lower or restrained demand, orders held
     back by export controls, buyers cutting their orders). With ``record="summary"`` a day counts
     under the binding constraint behind most of its (region, product) group's shortfall.
+
+    ``unit`` is the physical unit of ``units``, ``units_supply`` and ``units_orders``: the unit
+    every node of the group shares (the Dataset's ``unit`` coordinate), or ``"mixed"`` when the
+    group holds products counted in different units (``by="region"`` adds tonnes of magnets to
+    vehicles). Those three columns are then NaN, since such a sum means nothing; ``value_usd`` and
+    ``value_usd_at_prices`` stay, and are the measure to compare across products.
     """
     gap = ds["baseline_output"] - ds["output"]
     lost = gap.sum("day")
     by_orders = gap.where(ds["binding"] == 0, 0.0).sum("day")
     value = lost * ds["unit_value"]
     at_prices = ((ds["baseline_output"] - ds["output"]) * ds["unit_value"] * ds["price"]).sum("day")
+    frames = {
+        "units": lost,
+        "units_supply": lost - by_orders,
+        "units_orders": by_orders,
+        "value_usd": value,
+        "value_usd_at_prices": at_prices,
+    }
     keys = _keys(by)
-    if keys == ["node"]:
-        frames = {
-            "units": lost,
-            "units_supply": lost - by_orders,
-            "units_orders": by_orders,
-            "value_usd": value,
-            "value_usd_at_prices": at_prices,
-        }
-        groups = lost
-    else:
+    unit = units_of(ds)
+    if keys != ["node"]:
         label = _label(ds, keys)
-
-        def agg(a: xr.DataArray) -> xr.DataArray:
-            return a.assign_coords(_g=("node", label)).groupby("_g").sum("node").rename(_g="group")
-
-        frames = {
-            "units": agg(lost),
-            "units_supply": agg(lost - by_orders),
-            "units_orders": agg(by_orders),
-            "value_usd": agg(value),
-            "value_usd_at_prices": agg(at_prices),
-        }
-        groups = frames["units"]
+        frames = {k: _sum_by(v, "node", label) for k, v in frames.items()}
+        unit = group_units(unit, label, np.asarray(frames["units"]["group"].values, dtype=str))
     cols = {k: np.asarray(v.transpose("member", ...).values) for k, v in frames.items()}
-    return _frame(ds, groups, by, cols)
+    return _frame(ds, frames["units"], by, cols, unit, PHYSICAL)
 
 
 def unmet_final_demand(ds: xr.Dataset) -> pd.DataFrame:
-    """Σ_days of final demand not served, per consuming region and product (units and USD)."""
+    """Σ_days of final demand not served, per consuming region and product: ``units`` in the
+    product's ``unit`` (coordinate ``final_unit``), and ``value_usd``. A group is one product, so
+    its unit is never ``"mixed"`` (units would be NaN if it were, as in :func:`output_lost`)."""
     unmet = (ds["final_demand"] - ds["final_delivered"]).sum("day")
     value = unmet * ds["final_unit_value"]
     label = np.char.add(
         np.char.add(np.asarray(ds["final_region"].values, dtype=str), "|"),
         np.asarray(ds["final_product"].values, dtype=str),
     )
-    u = unmet.assign_coords(_g=("final", label)).groupby("_g").sum("final").rename(_g="group")
-    v = value.assign_coords(_g=("final", label)).groupby("_g").sum("final").rename(_g="group")
+    u = _sum_by(unmet, "final", label)
+    v = _sum_by(value, "final", label)
+    unit = group_units(units_of(ds, "final"), label, np.asarray(u["group"].values, dtype=str))
     return _frame(
         ds,
         u,
@@ -232,6 +287,8 @@ def unmet_final_demand(ds: xr.Dataset) -> pd.DataFrame:
             "units": np.asarray(u.transpose("member", ...).values),
             "value_usd": np.asarray(v.transpose("member", ...).values),
         },
+        unit,
+        PHYSICAL,
     )
 
 
@@ -260,8 +317,8 @@ def exports_monthly(ds: xr.Dataset, month_days: int = MONTH_DAYS) -> pd.DataFram
         .reset_index()
     )
     df = df.dropna(subset=["share_of_baseline"])
-    parts = df["_g"].astype(str).str.split("|", expand=True)
-    df["exporter"], df["product"] = parts[0], parts[1]
+    parts = df["_g"].astype(str).str.split("|", expand=True).reindex(columns=[0, 1])
+    df["exporter"], df["product"] = parts[0], parts[1]  # no exports at all: no rows, no parts
     return df[["member", "exporter", "product", "month", "share_of_baseline"]].reset_index(
         drop=True
     )

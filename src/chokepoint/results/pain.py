@@ -4,7 +4,9 @@ which strategic stockpile pushes the first stop past a given day.
 Notation: x_{s,t,n} output of node n on day t in member s, x̄_n its baseline. A group G (a
 region-industry, or a region's car makers) *stops* on the first day
 t with Σ_{n∈G} x_{s,t,n} < θ Σ_{n∈G} x̄_n (θ = 0.95, DESIGN §5); it has *lost half* its output on the
-first day the ratio is below 0.5.
+first day the ratio is below 0.5. If the nodes of G count their products in different units
+(the Dataset's ``unit`` coordinate), the sums are taken in USD at baseline unit values instead,
+Σ v_n x_{s,t,n} < θ Σ v_n x̄_n, since a sum of tonnes and vehicles means nothing.
 
 The stockpile search runs ONE engine batch whose members are stockpile sizes D_j (days of the
 baseline use a_k x̄_n of each covered input pair k, j = 0..J-1, D_0 = 0): member j receives
@@ -27,7 +29,7 @@ import xarray as xr
 
 from chokepoint.errors import ChokepointError
 from chokepoint.network.compile import CompiledNetwork
-from chokepoint.results.metrics import THRESHOLD
+from chokepoint.results.metrics import THRESHOLD, units_of
 from chokepoint.scenario.batch import Rule, ScenarioBatch
 
 INPUT_BOUND = 2
@@ -39,12 +41,16 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _ratio(ds: xr.Dataset, mask: npt.NDArray[np.bool_]) -> FloatArray:
-    """Σ_{n∈G} x / Σ_{n∈G} x̄ per member and day (S, T); ones if the group has no baseline."""
+    """Σ_{n∈G} x / Σ_{n∈G} x̄ per member and day (S, T), weighted by unit value when the nodes of
+    G have different units; ones if the group has no baseline."""
     out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
-    base = float(np.asarray(ds["baseline_output"].values, dtype=np.float64)[mask].sum())
+    weight = np.ones(int(mask.sum()))
+    if len(np.unique(units_of(ds)[mask])) > 1:
+        weight = np.asarray(ds["unit_value"].values, dtype=np.float64)[mask]
+    base = float((np.asarray(ds["baseline_output"].values, dtype=np.float64)[mask] * weight).sum())
     if base <= 0:
         return np.ones(out.shape[:2])
-    return out[:, :, mask].sum(axis=2) / base
+    return (out[:, :, mask] * weight).sum(axis=2) / base
 
 
 def _first_below(ratio: FloatArray, level: float) -> list[int | None]:
@@ -108,7 +114,8 @@ def days_to_loss(
     share: float = 0.5,
 ) -> pd.DataFrame:
     """First day the ``region``'s summed output of ``products`` is below (1 − share) × baseline:
-    ``member, region, day`` (day None if never within the horizon)."""
+    ``member, region, day`` (day None if never within the horizon). Products in different units
+    are summed in USD at baseline unit values (see the module docstring)."""
     mask = _group_mask(ds, region, products)
     days = _first_below(_ratio(ds, mask), 1.0 - share)
     members = [str(m) for m in ds["member"].values]
@@ -152,6 +159,8 @@ class StockpileAnswer:
     """Its value at the product's baseline unit value."""
     industry: str | None = None
     """Region-industry whose first stop counts (None: any industry of the region)."""
+    unit: str = ""
+    """Physical unit of ``units`` (the product's ``unit``)."""
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON."""
@@ -265,4 +274,5 @@ def stockpile_for_delay(
         units=units,
         value_usd=None if units is None else units * price,
         industry=industry,
+        unit=str(net.product_unit[net.products.get_loc(product)]),
     )

@@ -638,8 +638,11 @@ def series(
     Extensive variables (output, capacity, unmet demand, exports) are summed over the nodes of
     each key, in units or, with ``value``, in USD (x unit value); ``relative`` divides by the
     same sum of the baseline (``baseline_<variable>`` when recorded, else day 0). Others are
-    averaged over nodes.
+    averaged over nodes. A sum in physical units gives each line the ``unit`` of its nodes
+    (``"mixed"`` when they count different units: tonnes plus vehicles; ask for ``value``).
     """
+    from chokepoint.results.metrics import group_units, units_of
+
     ds = open_results(row)
     if variable not in ds.data_vars or "day" not in ds[variable].dims:
         known = sorted(v for v in ds.data_vars if "day" in ds[v].dims)
@@ -720,6 +723,11 @@ def series(
         )
     index = {k: i for i, k in enumerate(groups)}
     codes = np.array([index[k] for k in node_keys], dtype=np.int64)
+    line_unit = None  # physical sums: the unit of each line's nodes, "mixed" if they differ
+    if extensive and entity == "node" and not (relative or value):
+        line_unit = group_units(
+            units_of(ds)[nodes], codes.astype(str), np.arange(len(groups)).astype(str)
+        )
     lines = []
     for mset in member_sets:
         sub = values[mset].mean(axis=0)  # (day, node)
@@ -736,14 +744,23 @@ def series(
                 {
                     "key": label,
                     "values": [float(v) if np.isfinite(v) else None for v in line[start:stop]],
+                    "unit": None if line_unit is None else str(line_unit[g]),
                 }
             )
+    if relative:
+        units = "1"
+    elif value and extensive:
+        units = "USD/day"
+    elif line_unit is not None and len(set(line_unit)) == 1:
+        units = f"{line_unit[0]}/day"
+    elif line_unit is not None and len(line_unit):
+        units = "product unit/day (see each line's unit)"
+    else:
+        units = str(ds[variable].attrs.get("units", ""))
     return {
         "run_id": str(row["run_id"]),
         "variable": variable,
-        "units": "1"
-        if relative
-        else ("USD/day" if value and extensive else str(ds[variable].attrs.get("units", ""))),
+        "units": units,
         "by": by,
         "days": list(range(start, stop)),
         "lines": lines,

@@ -272,6 +272,9 @@ class SeriesLine(_Out):
 
     key: dict[str, str]
     values: list[float | None]
+    unit: str | None = None
+    """Physical unit of a line summed in physical units (``"mixed"`` over different units);
+    ``None`` when the answer is relative, in USD or an average."""
 
 
 class SeriesOut(_Out):

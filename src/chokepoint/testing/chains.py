@@ -18,13 +18,16 @@ def network(
     alternatives: Sequence[tuple[str, str, int]] = (),
     unit_values: Mapping[str, float] | None = None,
     stages: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> cp.CompiledNetwork:
     """Build a network: producers (region, product, capacity, output), recipes (product, input,
     amount), links (supplier, buyer, flow, lead days), final demand (supplier, region, quantity),
     stocks (node, input, target, initial, strategic days), alternatives (buyer, supplier, days);
-    products are worth 10 USD and at stage ``material`` unless ``unit_values`` / ``stages`` say."""
+    products are worth 10 USD, at stage ``material`` and counted in tonnes (``t``) unless
+    ``unit_values`` / ``stages`` / ``units`` say."""
     unit_values = unit_values or {}
     stages = stages or {}
+    units = units or {}
     regions = sorted({p[0] for p in producers} | {f[1] for f in final})
     products = []
     for p in producers:
@@ -36,7 +39,7 @@ def network(
             {
                 "product": products,
                 "stage": [stages.get(q, "material") for q in products],
-                "unit": "t",
+                "unit": [units.get(q, "t") for q in products],
                 "unit_value_usd": [unit_values.get(q, 10.0) for q in products],
                 "source": "test",
             }

@@ -367,7 +367,7 @@ async function runResults(runId) {
   const lost = (m.output_lost || []).filter((r) => Math.abs(r.value_usd) > 0).sort((a, b) => b.value_usd - a.value_usd).slice(0, 15);
   $("run-lost").replaceChildren(table(lost, [
     { key: "region", label: "Region" }, { key: "product", label: "Industry" },
-    { key: "units", label: "Units" }, { key: "value_usd", label: "Value" },
+    { key: "units", label: "Units" }, { key: "unit", label: "Unit" }, { key: "value_usd", label: "Value" },
   ], { value_usd: usd }));
 
   const prices = (m.prices || []).slice().sort((a, b) => b.peak_index - a.peak_index).slice(0, 15);
