@@ -63,7 +63,7 @@ def locality_order(net: CompiledNetwork) -> IntArray:
         return cached
     n = net.n_nodes
     src, dst = np.asarray(net.link_src), np.asarray(net.link_dst)
-    ones = np.ones(len(src), dtype=np.int8)
+    ones = np.ones(len(src), dtype=np.int32)  # (the values do not matter, only the pattern)
     graph = sp.coo_matrix((ones, (src, dst)), shape=(n, n)).tocsr()
     graph = (graph + graph.T).tocsr()
     order = np.asarray(reverse_cuthill_mckee(graph, symmetric_mode=True), dtype=np.int64)
