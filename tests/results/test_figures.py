@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -73,3 +75,19 @@ def test_a_single_member_run_has_one_untitled_panel() -> None:
     fig = figures.inventories(run([0.0]))
     assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] == [""]
     assert "member" not in fig.get_suptitle()
+
+
+def test_figures_render_side_by_side_on_threads(three: xr.Dataset) -> None:
+    """Figures use matplotlib's object API, not pyplot's global state: a web service may render
+    reports on several threads at once, and gets the same images as one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def draw(_: int) -> dict[str, bytes]:
+        return {t: figures.to_png(f) for t, f in figures.all_figures(three, chain()).items()}
+
+    alone = draw(0)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(draw, range(4)))
+    assert all(images == alone for images in together)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    assert pyplot is None or not pyplot.get_fignums()  # no figure left in pyplot's registry

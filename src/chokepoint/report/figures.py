@@ -1,4 +1,5 @@
-"""Figures of a run (matplotlib, Agg backend): each takes the results ``xarray.Dataset``.
+"""Figures of a run (matplotlib's object API: no pyplot state, safe on a web service's threads):
+each takes the results ``xarray.Dataset``.
 
 Output, inventories and prices are aggregated from nodes to (region, product) where that is what a
 reader asks about. They are drawn for the member given, or for every member (the default): one panel
@@ -13,19 +14,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
-
-mpl.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import xarray as xr
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from chokepoint.network.compile import CompiledNetwork
 
 _DPI = 110
@@ -88,16 +84,8 @@ def _panels(ds: xr.Dataset, title: str, member: int | None) -> tuple[Figure, lis
     cols = 1 if n == 1 else 2
     rows = -(-n // cols)
     size = (8.0, 4.2) if n == 1 else (10.0, 1.0 + 2.4 * rows)
-    fig, axes = plt.subplots(
-        rows,
-        cols,
-        figsize=size,
-        layout="constrained",
-        dpi=_DPI,
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-    )
+    fig = Figure(figsize=size, layout="constrained", dpi=_DPI)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     flat = list(axes.ravel())
     for ax in flat[n:]:
         ax.set_visible(False)
@@ -130,7 +118,7 @@ def _legend(fig: Figure, axes: list[Any]) -> None:
 
 def _colours(keys: list[str]) -> dict[str, Any]:
     """The same colour for a series in every panel."""
-    cycle = plt.get_cmap("tab10")
+    cycle = colormaps["tab10"]
     return {k: cycle(i % 10) for i, k in enumerate(keys)}
 
 
@@ -222,7 +210,8 @@ def chain_flow(
     """The disrupted chain as a flow diagram: the links into region-industries whose output fell
     below 95% of baseline, (region, product) nodes by stage, arrows sized by baseline value
     shipped and coloured by the buyer's lowest output ratio."""
-    fig, ax = plt.subplots(figsize=(9.0, 5.5), layout="constrained", dpi=_DPI)
+    fig = Figure(figsize=(9.0, 5.5), layout="constrained", dpi=_DPI)
+    ax = fig.subplots()
     ax.set_title(
         "The disrupted chain (arrow width: baseline value; colour: buyer's worst output)"
         + _which(ds, member),
@@ -270,7 +259,7 @@ def chain_flow(
         members = sorted(k for k in keys if stage_of[k] == s)
         for i, k in enumerate(members):
             pos[k] = (float(col[s]), 1.0 - (i + 1) / (len(members) + 1))
-    cmap = plt.get_cmap("RdYlGn")
+    cmap = colormaps["RdYlGn"]
     vmax = float(near["value"].max()) or 1.0
     for s, d, v in zip(near["src"], near["dst"], near["value"], strict=True):
         (x0, y0), (x1, y1) = pos[s], pos[d]
@@ -310,10 +299,9 @@ def chain_flow(
 
 
 def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (and close it)."""
+    """The figure as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return buf.getvalue()
 
 

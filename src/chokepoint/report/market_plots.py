@@ -25,10 +25,8 @@ def plot_market(
     as markers when given); capacity by region; the state's share and HHI. Exits are marked by
     red dashed lines, entries by green dotted lines, in every panel.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     inp = res.inputs
     years = inp.years
@@ -38,9 +36,10 @@ def plot_market(
     cap_r = np.stack(
         [res.capacity[member][:, reg_idx == i].sum(axis=1) for i in range(len(regs))], axis=1
     )
-    colours = plt.get_cmap("tab10")(np.arange(len(regs)) % 10)
+    colours = colormaps["tab10"](np.arange(len(regs)) % 10)
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
+    fig = Figure(figsize=(13, 8))
+    axes = fig.subplots(2, 2, sharex=True)
     ax_p, ax_s, ax_k, ax_h = axes.ravel()
     ax_p.plot(years, res.price_foreign[member], label="outside the state", color="tab:blue")
     if not np.allclose(res.price_foreign[member], res.price_domestic[member]):
@@ -98,5 +97,4 @@ def plot_market(
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
-    plt.close(fig)
     return out

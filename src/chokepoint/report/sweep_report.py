@@ -7,11 +7,6 @@ import html
 import io
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -22,7 +17,6 @@ from chokepoint.sweep.summary import quantiles, sensitivity
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -33,7 +27,8 @@ def fan_chart(rows: pd.DataFrame, metric: str = "output_lost_value_usd", top: in
     table = (
         table[table["metric"] == metric].sort_values("q50", ascending=False).head(top).iloc[::-1]
     )
-    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.4 * len(table) + 1.5)))
+    fig = Figure(figsize=(8, max(3.0, 0.4 * len(table) + 1.5)))
+    ax = fig.subplots()
     y = np.arange(len(table))
     ax.hlines(y, table["q05"], table["q95"], color="#9ecae1", linewidth=6, label="5-95%")
     ax.hlines(y, table["q25"], table["q75"], color="#3182bd", linewidth=10, label="25-75%")
