@@ -164,6 +164,7 @@ def run_chunk(
     n, m, n_markets = net.n, net.m, net.n_markets
     full = recorder.mode == "full"
     pair_pass = F.pair_pass if size == 1 else F.pair_pass_batch  # S > 1: scenario innermost
+    node_pass = F.node_pass if size == 1 else F.node_pass_batch  # S = 1: a compile-time constant
 
     # day buffers, reused; a summary run keeps no per-node records (rows 0: the node pass skips them)
     node_rows, final_rows = (n, net.n_final) if full else (0, 0)
@@ -247,7 +248,7 @@ def run_chunk(
             block_final.fill(0.0)
 
             blocks.run(
-                F.node_pass,
+                node_pass,
                 blocks.nodes,
                 (
                     net.bin_size,
