@@ -561,6 +561,10 @@ def _bin_orders(
     A tight loop of writes into a few hundred sequential streams (one per bin): cheap on its own,
     far cheaper than the same writes made amid the pair pass's other memory streams.
     """
+    if demand.shape[1] == 1:  # one scenario: a third faster without the inner loop
+        for e in range(lo, hi):
+            binned[link_slot[e], 0] = demand[e, 0]
+        return
     for e in range(lo, hi):
         for s in range(demand.shape[1]):
             binned[link_slot[e], s] = demand[e, s]
