@@ -94,7 +94,8 @@ def test_relabelled_network_keeps_its_invariants() -> None:
     assert (np.asarray(new.node_ids)[new.fd_node] == np.asarray(net.node_ids)[net.fd_node]).all()
     # every array field of the network is one of those renumbered or a per-product/label field
     sizes = {net.n_nodes, net.n_pairs, net.n_links, net.n_groups}
-    kept = {"unit_value", "product_stage", "fd_region", "fd_quantity", "alt_qualification_days"}
+    kept = {"unit_value", "product_stage", "product_unit", "fd_region", "fd_quantity"}
+    kept |= {"alt_qualification_days"}  # per product, per final-demand entry, per alternative
     for field in dataclasses.fields(net):
         value = getattr(net, field.name)
         if isinstance(value, np.ndarray) and field.name not in kept and len(value) in sizes:
