@@ -18,6 +18,7 @@ from rich.table import Table
 
 from chokepoint.cli._errors import err_console, handle_errors
 from chokepoint.errors import ChokepointError
+from chokepoint.io.paths import file_in_the_way
 from chokepoint.network.compile import CompiledNetwork
 from chokepoint.report.html import end_products
 from chokepoint.scenario.load import LoadedScenario
@@ -99,7 +100,7 @@ def check_out_dir(
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"{out_dir}: expected a folder for the run's files ({option}), got a file"
         raise ChokepointError(msg)
-    blocker = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+    blocker = file_in_the_way(out_dir)
     if blocker is not None:
         msg = f"{out_dir}: cannot create the results folder ({option}): {blocker} is a file"
         raise ChokepointError(msg)

@@ -14,6 +14,22 @@ Method: reverse Cuthill–McKee on the undirected buyer–supplier graph (scipy)
 near each other; then a few barycentric sweeps — each node is placed at the mean position of its
 suppliers (a node without suppliers keeps its place), and the nodes are renumbered in that order —
 bring together buyers that read the same suppliers.
+
+A run renumbered (``node_order="locality"``; ``"auto"`` does so from 500,000 links) gives the
+results of a run in the given order:
+
+>>> import numpy as np
+>>> import chokepoint as cp
+>>> from chokepoint.scenario.batch import Rule, ScenarioBatch
+>>> net = cp.build_network(cp.load_dataset("toy"))
+>>> ban = Rule("permit", np.array([2, 3]), 0, np.zeros((1, 1)), 60)
+>>> batch = ScenarioBatch("ban", 60, ["ban"], [ban])
+>>> given = cp.simulate(net, batch, cp.EngineParams(node_order="given"))
+>>> renumbered = cp.simulate(net, batch, cp.EngineParams(node_order="locality"))
+>>> bool(np.allclose(renumbered["output"], given["output"], rtol=1e-9))
+True
+>>> list(renumbered["node"].values) == list(net.node_ids)
+True
 """
 
 from __future__ import annotations

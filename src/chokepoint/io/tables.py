@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from chokepoint.errors import InputError, Problem
+from chokepoint.io.paths import file_in_the_way
 from chokepoint.io.text import read_text
 from chokepoint.network.schema import TABLES
 from chokepoint.network.tables import NetworkTables, Origin
@@ -240,7 +241,7 @@ def write_folder(
             subject,
             [Problem(str(folder), "expected a folder to write the tables into, got a file")],
         )
-    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    blocker = file_in_the_way(folder)
     if blocker is not None:
         raise InputError(
             subject,

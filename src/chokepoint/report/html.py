@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from chokepoint.io.paths import file_in_the_way
 from chokepoint.report import figures as figs
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ def write_report(path: str | Path, summary: Mapping[str, Any], ds: xr.Dataset, *
     if out.is_dir():
         msg = f"{out}: expected an HTML file to write, got a folder"
         raise ChokepointError(msg)
-    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    blocker = file_in_the_way(out)
     if blocker is not None:
         msg = f"{out}: cannot write the report there: {blocker} is a file, not a folder"
         raise ChokepointError(msg)

@@ -243,6 +243,20 @@ def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
     group holds products counted in different units (``by="region"`` adds tonnes of magnets to
     vehicles). Those three columns are then NaN, since such a sum means nothing; ``value_usd`` and
     ``value_usd_at_prices`` stay, and are the measure to compare across products.
+
+    >>> import numpy as np
+    >>> import chokepoint as cp
+    >>> from chokepoint.scenario.batch import Rule, ScenarioBatch
+    >>> net = cp.build_network(cp.load_dataset("toy"))
+    >>> ban = Rule("permit", np.array([2, 3]), 0, np.zeros((1, 1)), 60)  # NORTH/refined's links
+    >>> ds = cp.simulate(net, ScenarioBatch("ban", 60, ["ban"], [ban]))
+    >>> lost = ds.cp.output_lost()
+    >>> north = lost[lost["region"] == "NORTH"]
+    >>> [(p, u, round(x)) for p, u, x in zip(north["product"], north["unit"], north["units"])]
+    [('ore', 't', 708), ('refined', 't', 360)]
+    >>> everything = ds.cp.output_lost(by="firm")  # tonnes of ore and units of product together
+    >>> everything["unit"].item(), bool(np.isnan(everything["units"].item()))
+    ('mixed', True)
     """
     gap = ds["baseline_output"] - ds["output"]
     lost = gap.sum("day")
