@@ -38,3 +38,18 @@ def test_flagship_licenses_chinese_exports_of_heavy_rare_earths_and_magnets() ->
     exported &= net.node_region[net.link_src] == net.regions.get_loc("CHN")
     exported &= net.node_region[net.link_dst] != net.regions.get_loc("CHN")
     assert set(np.flatnonzero(exported)) <= set(links.tolist())  # every magnet export is covered
+
+
+def test_scenarios_folder_holds_every_preset_as_a_file() -> None:
+    """``scenarios/NAME.yaml`` (the path the docs and issue name) is the packaged preset itself."""
+    from pathlib import Path
+
+    from chokepoint.scenario.load import PRESETS_DIR
+
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
+    files = sorted(p.stem for p in folder.glob("*.yaml"))
+    assert files == list_presets()
+    for name in files:
+        assert (folder / f"{name}.yaml").resolve() == (PRESETS_DIR / f"{name}.yaml").resolve()
+    by_path = load_scenario(str(folder / "rare-earth-licensing-2025.yaml"))
+    assert by_path == load_scenario("rare-earth-licensing-2025")
