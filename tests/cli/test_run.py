@@ -22,6 +22,9 @@ METRICS = {
     "prices",
     "recovery_day",
     "firms",
+    "shortfall",
+    "price_paths",
+    "shortage_origin",
 }
 
 
@@ -56,6 +59,20 @@ def test_run_json_has_the_section_12_keys(run_dir: tuple[Path, dict[str, object]
     assert lost[("NORTH", "refined")] > 0
     unit = {(r["region"], r["product"]): r["unit"] for r in metrics["output_lost"]}
     assert unit[("NORTH", "refined")] == "t" and unit[("EAST", "product")] == "unit"
+    # depth and duration per region-industry, and where each node's shortage came from
+    stats = {(r["region"], r["product"]): r for r in metrics["shortfall"]}
+    refined = stats[("NORTH", "refined")]
+    assert refined["time_to_pain"] == pain[("NORTH", "refined")]
+    assert 0.05 < refined["depth"] <= 1 and refined["duration"] >= 1
+    origin = {r["node"]: r for r in metrics["shortage_origin"]}
+    assert origin["NORTH/refined"]["day"] == refined["time_to_pain"]
+    assert origin["NORTH/refined"]["cause"] == "restricted supply"
+    # the mean price index per day inside and outside the restricting state (NORTH)
+    sides = {r["side"] for r in metrics["price_paths"]}
+    assert sides == {"inside", "outside"}
+    assert len(metrics["price_paths"]) == 2 * 120
+    inside = {r["region"] for r in metrics["prices"] if r["inside_actors"]}
+    assert inside == {"NORTH"}
     for name in ("results.nc", "summary.json", "scenario.yaml", "run.json"):
         assert (out / name).is_file(), name
     assert json.loads((out / "summary.json").read_text()) == summary

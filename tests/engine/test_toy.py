@@ -51,6 +51,9 @@ def test_ban_on_the_refiner_stops_the_buyers(net: cp.CompiledNetwork) -> None:
         "prices",
         "recovery_day",
         "firms",
+        "shortfall",
+        "price_paths",
+        "shortage_origin",
     }
     assert summary["scenarios"] == 1
     assert "member" not in summary["metrics"]["time_to_pain"][0]

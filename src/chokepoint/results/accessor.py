@@ -81,6 +81,14 @@ class ChokepointAccessor:
     def summary(self) -> dict[str, Any]:
         """The JSON-able result of DESIGN §12 (records carry ``member`` when S > 1).
 
+        Beyond the six metrics of §12 (``time_to_pain`` … ``recovery_day``) it carries ``firms``
+        (the shortfall of every firm's plant), ``shortfall`` (time-to-pain, depth, duration and
+        recovery day per region and product), ``price_paths`` (the mean price index per day of the
+        markets inside and outside the restricting actors) and ``shortage_origin`` (per node that
+        fell: its time-to-pain day, what bound it and the upstream origin; ``None`` for a
+        ``record="summary"`` run, which keeps no nodes); ``prices`` says whether each market is
+        inside the actors.
+
         Records with physical quantities (``output_lost``, ``unmet_final_demand``) carry their
         ``unit``; NaN (a physical total of a ``"mixed"`` group, a ratio without a baseline) is
         written as ``None`` (JSON ``null``), so the result is strict JSON.
@@ -101,9 +109,15 @@ class ChokepointAccessor:
             ]
         ]
         price = metrics.prices(ds)[
-            ["member", "region", "product", "peak_index", "peak_day", "hit_cap"]
+            ["member", "region", "product", "inside_actors", "peak_index", "peak_day", "hit_cap"]
         ]
         rec = metrics.recovery_day(ds)
+        stats = metrics.shortfall_stats(ds)[
+            ["member", "region", "product", "time_to_pain", "depth", "duration", "recovery_day"]
+        ]
+        paths = metrics.price_paths(ds).to_dataframe(name="index").reset_index()
+        paths = paths[["member", "side", "day", "index"]]
+        origin = _records(metrics.shortage_origin(ds), many) if metrics.traces_origin(ds) else None
         return {
             "scenario": ds.attrs.get("scenario", ""),
             "dataset": ds.attrs.get("dataset", ""),
@@ -117,6 +131,9 @@ class ChokepointAccessor:
                 "prices": _records(price, many),
                 "recovery_day": _records(rec, many),
                 "firms": _records(metrics.firm_shortfall(ds), many),
+                "shortfall": _records(stats, many),
+                "price_paths": _records(paths, many),
+                "shortage_origin": origin,
             },
             "assumptions": json_attr(ds, "assumptions"),
             "sources": json_attr(ds, "sources"),

@@ -399,6 +399,11 @@ _ORIGIN_NEEDS = (
 )
 
 
+def traces_origin(ds: xr.Dataset) -> bool:
+    """Whether ``ds`` keeps what :func:`shortage_origin` needs (a ``record="full"`` run)."""
+    return all(v in ds.variables for v in _ORIGIN_NEEDS)
+
+
 def _unshipped(ds: xr.Dataset) -> npt.NDArray[np.float64]:
     """Share of the orders addressed to each node that it did not ship (member, day, node)."""
     out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
@@ -436,8 +441,8 @@ def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFram
     input, origin (node id), cause, path (node ids, from the node up to the origin, joined by
     ``" <- "``).
     """
-    missing = [v for v in _ORIGIN_NEEDS if v not in ds.variables]
-    if missing:
+    if not traces_origin(ds):
+        missing = [v for v in _ORIGIN_NEEDS if v not in ds.variables]
         mode = ds.attrs.get("record", "unknown")
         why = (
             "written by an older Chokepoint: simulate it again"
