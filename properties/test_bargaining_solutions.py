@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chokepoint.bargaining.solutions import alternating_offers, nash_bargaining, rubinstein_share
@@ -48,7 +48,10 @@ def test_rubinstein_share_in_unit_interval_and_monotone(d_p: float, d_r: float) 
 
 
 @given(st.floats(min_value=1.0, max_value=1000.0), st.floats(min_value=1.0, max_value=1000.0))
+@example(999.9999999999999, 1000.0)  # a near tie that rounds to exactly 0.5 (found by Hypothesis)
 def test_even_alternation_favours_the_side_that_hurts_later(t_a: float, t_b: float) -> None:
     out = alternating_offers(1.0, {"A": t_a, "B": t_b}, proposer="A")
     assert np.isclose(out["limit_share_A"], t_a / (t_a + t_b))
-    assert (out["limit_share_A"] >= 0.5) == (t_a >= t_b)
+    # the side that hurts later gets at least half (rounding may leave a near tie at exactly 0.5)
+    share = out["limit_share_A"]
+    assert share >= 0.5 if t_a >= t_b else share <= 0.5
