@@ -188,7 +188,7 @@ def run_chokepoint(work: Path, size: int, days: int, dtype: str) -> None:
     ds = simulate_ario(net, [event], params, horizon=days, members=size, progress=tick)
     total = time.perf_counter() - t0, time.process_time() - c0
     if size == 1:
-        np.save(work / "cp_production.npy", ds.output.isel(member=0).to_numpy())
+        np.save(work / "cp_production.npy", ds.output.isel(scenario=0).to_numpy())
         (work / "cp_labels.json").write_text(json.dumps([str(v) for v in ds.node.to_numpy()]))
     else:
         np.save(work / f"cp{size}_{dtype}.npy", ds.output.to_numpy())

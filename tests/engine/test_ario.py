@@ -188,7 +188,7 @@ def net():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("compat", [True, False])
 def test_no_event_is_a_steady_state(net, compat: bool) -> None:  # type: ignore[no-untyped-def]
     ds = simulate_ario(net, [], ArioParams(compat=compat), horizon=60)
-    np.testing.assert_allclose(ds.output.isel(member=0), np.tile(net.output, (60, 1)), rtol=1e-12)
+    np.testing.assert_allclose(ds.output.isel(scenario=0), np.tile(net.output, (60, 1)), rtol=1e-12)
     assert float(ds.final_unmet.max()) == pytest.approx(0.0, abs=1e-9)
 
 
@@ -205,7 +205,7 @@ def test_batch_equals_separate_runs(net) -> None:  # type: ignore[no-untyped-def
             horizon=80,
         )  # fmt: skip
         np.testing.assert_allclose(
-            batch.output.isel(member=i), alone.output.isel(member=0), rtol=1e-13
+            batch.output.isel(scenario=i), alone.output.isel(scenario=0), rtol=1e-13
         )
     # Bigger shocks hurt more (total output lost over the horizon).
     lost = (batch.baseline_output - batch.output).sum(("day", "node")).to_numpy()
@@ -242,7 +242,7 @@ def test_float32_state_stays_close_to_float64(net) -> None:  # type: ignore[no-u
         assert (np.abs(narrow[name].to_numpy() - wide[name].to_numpy()) <= 1e-5 * x0).all()
     steady = simulate_ario(net, [], ArioParams(dtype="float32"), horizon=30)
     np.testing.assert_allclose(
-        steady.output.isel(member=0), np.tile(net.output, (30, 1)), rtol=1e-5
+        steady.output.isel(scenario=0), np.tile(net.output, (30, 1)), rtol=1e-5
     )
     with pytest.raises(ChokepointError, match="dtype"):
         ArioParams(dtype="float16")  # type: ignore[arg-type]

@@ -105,5 +105,5 @@ def test_main_engine_runs_an_imported_mrio_at_steady_state() -> None:
 
     net = compile_network(from_pymrio(pymrio_test_system()))
     ds = simulate(net, ScenarioBatch.baseline(20))
-    out = ds.output.isel(member=0).to_numpy()
+    out = ds.output.isel(scenario=0).to_numpy()
     np.testing.assert_allclose(out, np.tile(net.output, (20, 1)), rtol=1e-9)

@@ -61,7 +61,7 @@ def _chokepoint(
 ) -> pd.DataFrame:
     net = compile_network(from_pymrio(io, **import_kw))
     ds = simulate_ario(net, events, params, horizon=HORIZON)
-    out = ds.output.isel(member=0).to_pandas()
+    out = ds.output.isel(scenario=0).to_pandas()
     out.columns = pd.MultiIndex.from_tuples([tuple(c.split("/")) for c in out.columns])
     return out
 

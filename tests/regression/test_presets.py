@@ -114,7 +114,7 @@ def test_extraterritorial_2025_catches_magnets_not_cars() -> None:
     # identical until the rule takes effect on day 53
     out = ds["output"].isel(day=slice(0, 53))
     np.testing.assert_allclose(
-        out.sel(member="direct-only").values, out.sel(member="extraterritorial").values
+        out.sel(scenario="direct-only").values, out.sel(scenario="extraterritorial").values
     )
 
 

@@ -47,7 +47,7 @@ def test_every_member_gets_a_panel_with_its_own_data(three: xr.Dataset) -> None:
     # the same series in every panel, each drawn from its own member
     assert {k for k in lines["member open1"] if not k.startswith("_")} >= {"Y/b", "Y/c"}
     for name, member in (("member open0", "open0"), ("member open1", "open1")):
-        out = three["output"].sel(member=member, node="Y/b").values
+        out = three["output"].sel(scenario=member, node="Y/b").values
         base = float(three["baseline_output"].sel(node="Y/b"))
         np.testing.assert_allclose(lines[name]["Y/b"], out / base)
     assert min(lines["member open0"]["Y/b"]) == pytest.approx(0.0)

@@ -19,7 +19,7 @@ def ds():  # type: ignore[no-untyped-def]
 def test_firm_plants_have_their_own_time_to_pain(ds) -> None:  # type: ignore[no-untyped-def]
     firms = ds.cp.summary()["metrics"]["firms"]
     nodes = {str(n) for n, f in zip(ds["node"].values, ds["firm"].values, strict=True) if f}
-    members = set(map(str, ds["member"].values))
+    members = set(map(str, ds["scenario"].values))
     assert {r["node"] for r in firms} == nodes
     assert len(firms) == len(nodes) * len(members)
     by_node = ds.cp.shortfall(by="node").set_index(["member", "node"])

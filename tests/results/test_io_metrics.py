@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pa_parquet
 import pytest
 import xarray as xr
 
@@ -70,8 +71,8 @@ def test_prices_rise_for_the_starved_and_fall_for_the_restricting_seller(ds: xr.
     assert pr.loc[("ban", "X", "a"), "trough_index"] < 0.5  # X's a cannot be sold abroad
     assert bool(pr.loc[("ban", "X", "a"), "inside_actors"])
     paths = ds.cp.price_paths()
-    assert paths.sel(side="inside", member="ban").values[-1] < 1.0
-    np.testing.assert_allclose(ds["market_price"].sel(member="calm").values, 1.0)
+    assert paths.sel(side="inside", scenario="ban").values[-1] < 1.0
+    np.testing.assert_allclose(ds["market_price"].sel(scenario="calm").values, 1.0)
 
 
 def test_peak_day_is_the_first_day_near_a_peak_approached_asymptotically() -> None:
@@ -80,7 +81,7 @@ def test_peak_day_is_the_first_day_near_a_peak_approached_asymptotically() -> No
     batch = ScenarioBatch("ban", H, ["ban", "calm"], rules=[ban], actors=["X"])
     ds = cp.simulate(chain(), batch, cp.EngineParams(price_index_max=2.0))
     pr = ds.cp.prices().set_index(["member", "region", "product"])
-    path = ds["market_price"].sel(member="ban").isel(market=1).values  # market Y/a
+    path = ds["market_price"].sel(scenario="ban").isel(market=1).values  # market Y/a
     assert (ds["market_region"].values[1], ds["market_product"].values[1]) == ("Y", "a")
     day = pr.loc[("ban", "Y", "a"), "peak_day"]
     assert path[-1] > path[day] and day < H - 1  # still rising after peak_day
@@ -149,7 +150,7 @@ def test_netcdf_and_parquet_round_trips(ds: xr.Dataset, tmp_path: Path) -> None:
     assert nc.cp.summary()["metrics"]["time_to_pain"] == ds.cp.summary()["metrics"]["time_to_pain"]
     pq = from_parquet(to_parquet(ds, tmp_path / "run"))
     np.testing.assert_array_equal(
-        pq["output"].transpose("member", "day", "node").values, ds["output"].values
+        pq["output"].transpose("scenario", "day", "node").values, ds["output"].values
     )
     assert pq.cp.summary() == ds.cp.summary()
     pd.testing.assert_frame_equal(pq.cp.shortage_origin(), ds.cp.shortage_origin())
@@ -168,3 +169,28 @@ def test_parquet_round_trip_keeps_variable_attrs(ds: xr.Dataset, tmp_path: Path)
     nc = from_netcdf(to_netcdf(ds, tmp_path / "run.nc"))
     again = from_parquet(to_parquet(nc, tmp_path / "again"))
     assert list(again["binding"].attrs["flag_values"]) == [0, 1, 2]
+
+
+def test_dims_are_scenario_day_node(ds: xr.Dataset) -> None:
+    assert ds["output"].dims == ("scenario", "day", "node")
+    assert ds["market_price"].dims == ("scenario", "day", "market")
+    assert list(ds["scenario"].values) == ["ban", "calm"]
+
+
+def test_results_saved_with_the_old_member_dim_load_as_scenario(
+    ds: xr.Dataset, tmp_path: Path
+) -> None:
+    """Runs stored before the dimension was renamed (``member``) still load, renamed."""
+    old = ds.rename({"scenario": "member"})
+    nc = from_netcdf(to_netcdf(old, tmp_path / "old.nc"))
+    assert nc["output"].dims == ("scenario", "day", "node")
+    assert nc.cp.summary() == ds.cp.summary()
+    root = to_parquet(ds, tmp_path / "old")
+    for group in ("node", "final", "market"):  # as an older version wrote them
+        table = pa_parquet.read_table(root / f"{group}.parquet")
+        names = ["member" if c == "scenario" else c for c in table.column_names]
+        renamed = table.rename_columns(names).replace_schema_metadata(table.schema.metadata)
+        pa_parquet.write_table(renamed, root / f"{group}.parquet")
+    pq = from_parquet(root)
+    assert pq["output"].transpose("scenario", "day", "node").dims == ("scenario", "day", "node")
+    assert pq.cp.summary() == ds.cp.summary()

@@ -167,7 +167,7 @@ def test_licence_window_and_simulated_effect(magnets: cp.CompiledNetwork) -> Non
     rule = batch.rules_of("permit")[0]
     assert rule.value_on(19)[0] == 0.0 and rule.value_on(20)[0] == 0.5
     ds = cp.simulate(magnets, batch)
-    out = ds["output"].sel(member=ds["member"].values[0])
+    out = ds["output"].sel(scenario=ds["scenario"].values[0])
     nodes = list(magnets.node_ids)
     # U/jet loses output once its 30 days of mag_hi stock run out (no supply for 20 days, then
     # half). J/mag_lo is not caught: it still serves its final demand (5/day); it only loses the
@@ -216,7 +216,7 @@ INVEST = {
 def capacity_of(net: cp.CompiledNetwork, batch: ScenarioBatch, node: str) -> np.ndarray:
     ds = cp.simulate(net, batch)
     nodes = list(net.node_ids)
-    return np.asarray(ds["capacity"].isel(member=0, node=nodes.index(node)).values)
+    return np.asarray(ds["capacity"].isel(scenario=0, node=nodes.index(node)).values)
 
 
 def test_tech_ban_delays_the_planned_plant_by_the_stated_lead_time() -> None:

@@ -134,7 +134,7 @@ def rank_chokepoints(
 def value_lost_by_region(net: CompiledNetwork, ds: Any) -> np.ndarray:
     """Σ_t Σ_{n in region} max(x̄_n − x_n(t), 0) v_n per member and region, USD (S, R)."""
     output = np.asarray(
-        ds["output"].transpose("member", "day", "node").to_numpy(), dtype=np.float64
+        ds["output"].transpose("scenario", "day", "node").to_numpy(), dtype=np.float64
     )
     gap = np.clip(net.output[None, None, :] - output, 0.0, None).sum(axis=1)  # (S, n)
     value = gap * net.unit_value[net.node_product][None, :]

@@ -235,7 +235,7 @@ def menu_scenario(menu: Menu, members: Sequence[tuple[str, Sequence[str], int]])
 
 def _daily_by_side(net: CompiledNetwork, ds: Any, sides: Sequence[str]) -> np.ndarray:
     """Daily value lost per member, day and side (USD/day) [S, T, 2]."""
-    output = np.asarray(ds["output"].transpose("member", "day", "node").to_numpy(), np.float64)
+    output = np.asarray(ds["output"].transpose("scenario", "day", "node").to_numpy(), np.float64)
     gap = np.clip(net.output[None, None, :] - output, 0.0, None)
     value = gap * net.unit_value[net.node_product][None, None, :]
     ids = [net.regions.get_loc(s) for s in sides]
@@ -245,7 +245,7 @@ def _daily_by_side(net: CompiledNetwork, ds: Any, sides: Sequence[str]) -> np.nd
 
 def _first_pain(net: CompiledNetwork, ds: Any, sides: Sequence[str], drop: float) -> np.ndarray:
     """First day any (side, product) output sum is below (1 - drop) x baseline [S, 2]."""
-    output = np.asarray(ds["output"].transpose("member", "day", "node").to_numpy(), np.float64)
+    output = np.asarray(ds["output"].transpose("scenario", "day", "node").to_numpy(), np.float64)
     n_products = len(net.products)
     out = np.full((output.shape[0], len(sides)), np.nan)
     for j, side in enumerate(sides):

@@ -179,7 +179,7 @@ def _target_pain(ds: Any, targets: np.ndarray) -> np.ndarray:
     table = ds.cp.time_to_pain()
     table = table.assign(day=pd.to_numeric(table["day"], errors="coerce"))
     first = table.groupby(["member", "region"])["day"].min()
-    names = list(ds["member"].to_numpy())
+    names = list(ds["scenario"].to_numpy())
     return np.array([first.get((names[i], t), np.nan) for i, t in enumerate(targets)], dtype=float)
 
 

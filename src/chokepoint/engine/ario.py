@@ -18,7 +18,7 @@ EXIOBASE-sized table (8 M links) run in a fraction of BoARIO's memory.
 
 Layout: inside the loop, state arrays put the scenario axis *last* — (n, S) per node, (m, S) per
 input pair — so that a sweep over links reads each supplier's S values contiguously; the returned
-Dataset has the usual ``member, day, node`` order. The pair-level state is the order factor g_k and
+Dataset has the usual ``scenario, day, node`` order. The pair-level state is the order factor g_k and
 the inventory (each one (m, S) array, which the sweep reads and overwrites) and a copy of
 yesterday's inventory (BoARIO's Q3 may keep it), written by the sweep only until every scenario has
 moved — in the steady state, rarely after. One sweep over the links per day (:func:`sweep_links`)
@@ -966,7 +966,7 @@ def simulate_ario(
     -------
     xarray.Dataset
         ``output``, ``capacity``, ``overproduction``, ``final_unmet``, ``rebuild_demand`` over
-        (member, day, node); ``baseline_output`` per node; parameters and quirks in ``attrs``.
+        (scenario, day, node); ``baseline_output`` per node; parameters and quirks in ``attrs``.
     """
     import xarray as xr
 
@@ -1049,14 +1049,14 @@ def simulate_ario(
             progress(day + 1, horizon)
 
     coords = {
-        "member": ("member", np.asarray(names, dtype=str)),
+        "scenario": ("scenario", np.asarray(names, dtype=str)),
         "day": ("day", np.arange(horizon, dtype=np.int64)),
         "node": ("node", np.asarray(net.node_ids, dtype=str)),
         "region": ("node", np.asarray(net.regions[net.node_region], dtype=str)),
         "product": ("node", np.asarray(net.products[net.node_product], dtype=str)),
         "unit": ("node", np.asarray(net.product_unit[net.node_product], dtype=str)),
     }
-    dims = ("member", "day", "node")
+    dims = ("scenario", "day", "node")
     unit = "product unit/day (coordinate 'unit')"
     ds = xr.Dataset(
         {

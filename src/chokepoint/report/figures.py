@@ -32,13 +32,13 @@ MAX_MEMBERS = 8
 
 
 def _member(ds: xr.Dataset, member: int) -> xr.Dataset:
-    return ds.isel(member=member) if "member" in ds.dims else ds
+    return ds.isel(scenario=member) if "scenario" in ds.dims else ds
 
 
 def _which(ds: xr.Dataset, member: int) -> str:
     """`` (member NAME)`` when the run has several members, else empty."""
-    if "member" in ds.dims and ds.sizes["member"] > 1:
-        return f" (member {ds['member'].values[member]})"
+    if "scenario" in ds.dims and ds.sizes["scenario"] > 1:
+        return f" (member {ds['scenario'].values[member]})"
     return ""
 
 
@@ -46,7 +46,7 @@ def _members(ds: xr.Dataset, member: int | None) -> list[int]:
     """The members to draw: ``member``, or the first :data:`MAX_MEMBERS` of the run."""
     if member is not None:
         return [member]
-    return list(range(min(ds.sizes.get("member", 1), MAX_MEMBERS)))
+    return list(range(min(ds.sizes.get("scenario", 1), MAX_MEMBERS)))
 
 
 def output_ratio(ds: xr.Dataset, member: int = 0) -> pd.DataFrame:
@@ -76,7 +76,7 @@ def _panels(ds: xr.Dataset, title: str, member: int | None) -> tuple[Figure, lis
     """A figure with one panel per member drawn (2 columns, shared axes), titled."""
     shown = _members(ds, member)
     n = len(shown)
-    total = ds.sizes.get("member", 1)
+    total = ds.sizes.get("scenario", 1)
     if member is not None:
         title += _which(ds, member)
     elif total > n:
@@ -92,7 +92,7 @@ def _panels(ds: xr.Dataset, title: str, member: int | None) -> tuple[Figure, lis
     for ax, m in zip(flat, shown, strict=False):
         ax.spines[["top", "right"]].set_visible(False)
         if n > 1:
-            ax.set_title(f"member {ds['member'].values[m]}", loc="left", fontsize=9)
+            ax.set_title(f"member {ds['scenario'].values[m]}", loc="left", fontsize=9)
         ax.set_xlabel("day")
         ax.tick_params(labelbottom=True)  # also above a hidden panel
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
@@ -147,8 +147,8 @@ def output_over_time(ds: xr.Dataset, top: int = 8, member: int | None = None) ->
 
 def _series(ds: xr.Dataset, name: str, dim: str, shown: list[int]) -> npt.NDArray[np.float64]:
     """``ds[name]`` as (member drawn, day, ``dim``) values."""
-    var = ds[name] if "member" in ds.dims else ds[name].expand_dims("member")
-    return np.asarray(var.transpose("member", "day", dim).values, dtype=np.float64)[shown]
+    var = ds[name] if "scenario" in ds.dims else ds[name].expand_dims("scenario")
+    return np.asarray(var.transpose("scenario", "day", dim).values, dtype=np.float64)[shown]
 
 
 def inventories(ds: xr.Dataset, top: int = 8, member: int | None = None) -> Figure:

@@ -94,7 +94,7 @@ class ChokepointAccessor:
         written as ``None`` (JSON ``null``), so the result is strict JSON.
         """
         ds = self._ds
-        many = ds.sizes["member"] > 1
+        many = ds.sizes["scenario"] > 1
         ttp = metrics.time_to_pain(ds)
         lost = metrics.output_lost(ds)[
             [
@@ -116,13 +116,13 @@ class ChokepointAccessor:
             ["member", "region", "product", "time_to_pain", "depth", "duration", "recovery_day"]
         ]
         paths = metrics.price_paths(ds).to_dataframe(name="index").reset_index()
-        paths = paths[["member", "side", "day", "index"]]
+        paths = paths.rename(columns={"scenario": "member"})[["member", "side", "day", "index"]]
         origin = _records(metrics.shortage_origin(ds), many) if metrics.traces_origin(ds) else None
         return {
             "scenario": ds.attrs.get("scenario", ""),
             "dataset": ds.attrs.get("dataset", ""),
             "horizon_days": int(ds.attrs.get("horizon_days", ds.sizes["day"])),
-            "scenarios": int(ds.sizes["member"]),
+            "scenarios": int(ds.sizes["scenario"]),
             "metrics": {
                 "time_to_pain": _records(ttp, many),
                 "output_lost": _records(lost, many),

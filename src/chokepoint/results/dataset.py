@@ -1,9 +1,9 @@
 """Raw engine records -> a labelled :class:`xarray.Dataset` with units and provenance.
 
-Dimensions: ``member`` (scenarios of the batch), ``day`` (0 = first simulated day), ``node``
-(network nodes with ``record="full"``, or (region, product) aggregates with ``record="summary"``),
-``final`` (final-demand entries; with ``record="summary"``, their sums by supplier market and buyer
-region), ``market`` ((region, product) price markets) and, with ``record="full"`` only, ``link``
+Dimensions: ``scenario`` (the members of the scenario batch, labelled by their names), ``day``
+(0 = first simulated day), ``node`` (network nodes with ``record="full"``, or (region, product)
+aggregates with ``record="summary"``), ``final`` (final-demand entries; with ``record="summary"``,
+their sums by supplier market and buyer region), ``market`` ((region, product) price markets) and, with ``record="full"`` only, ``link``
 (supplier -> buyer links: ``link_supplier``, ``link_buyer``, ``baseline_link_flow``).
 ``inventory_days`` is NaN for nodes without inputs.
 
@@ -59,7 +59,7 @@ def _node_labels(rec: RawRecords, net: CompiledNetwork) -> pd.Index:
 def to_dataset(
     rec: RawRecords, net: CompiledNetwork, batch: ScenarioBatch, params: EngineParams
 ) -> xr.Dataset:
-    """Label ``rec`` as a Dataset (dims member/day/node/final/market; units and provenance attrs).
+    """Label ``rec`` as a Dataset (dims scenario/day/node/final/market; units and provenance attrs).
 
     Coordinates ``unit`` (per node) and ``final_unit`` (per final-demand entry) give the physical
     unit of each quantity, from the network's ``product_unit``.
@@ -77,7 +77,7 @@ def to_dataset(
     )
     horizon = int(batch.horizon)
     coords: dict[str, object] = {
-        "member": ("member", np.asarray(list(batch.members), dtype=str)),
+        "scenario": ("scenario", np.asarray(list(batch.members), dtype=str)),
         "day": ("day", np.arange(horizon, dtype=np.int64)),
         "node": ("node", np.asarray(node)),
         "region": ("node", regions[rec.node_region]),
@@ -104,14 +104,14 @@ def to_dataset(
         attrs: dict[str, object] = {"units": units, "long_name": desc}
         if name == "binding":
             attrs |= {"flag_values": [0, 1, 2], "flag_meanings": " ".join(BINDING_MEANINGS)}
-        data[name] = (("member", "day", "node"), np.asarray(arr), attrs)
+        data[name] = (("scenario", "day", "node"), np.asarray(arr), attrs)
     data["final_delivered"] = (
-        ("member", "day", "final"),
+        ("scenario", "day", "final"),
         rec.final["final_delivered"],
         {"units": FINAL_RATE, "long_name": "final demand served"},
     )
     data["final_demand"] = (
-        ("member", "day", "final"),
+        ("scenario", "day", "final"),
         rec.final["final_demand"],
         {
             "units": FINAL_RATE,
@@ -119,7 +119,7 @@ def to_dataset(
         },
     )
     data["market_price"] = (
-        ("member", "day", "market"),
+        ("scenario", "day", "market"),
         rec.market["market_price"],
         {"units": "1", "long_name": "scarcity price index per (region, product) market"},
     )

@@ -2,7 +2,7 @@
 
 netCDF is written with the engine xarray finds (SciPy's netCDF3 writer is always there), so 64-bit
 integers are stored as 32-bit and restored on load. The Parquet form is a directory with one long
-table per dimension group — ``node.parquet`` (member, day, node, variables...), ``final.parquet``,
+table per dimension group — ``node.parquet`` (scenario, day, node, variables...), ``final.parquet``,
 ``market.parquet`` — and ``<dim>_static.parquet`` (per node, final-demand entry, market and link:
 baselines and labels); the Dataset's attrs and every variable's attrs (units, long_name,
 flag_meanings...) travel as JSON in the Parquet metadata of ``node.parquet``.
@@ -22,10 +22,12 @@ import xarray as xr
 _ATTRS_KEY = b"chokepoint_attrs"
 _VAR_ATTRS_KEY = b"chokepoint_variable_attrs"
 _DIMS = {
-    "node": ("member", "day", "node"),
-    "final": ("member", "day", "final"),
-    "market": ("member", "day", "market"),
+    "node": ("scenario", "day", "node"),
+    "final": ("scenario", "day", "final"),
+    "market": ("scenario", "day", "market"),
 }
+_OLD_DIM = "member"
+"""What results written before 2026-11-29 called the scenario dimension (renamed on load)."""
 
 
 def to_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
@@ -45,11 +47,11 @@ def to_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
 def from_netcdf(path: str | Path) -> xr.Dataset:
     """Read a results Dataset written by :func:`to_netcdf` (fully loaded into memory)."""
     with xr.open_dataset(Path(path)) as ds:
-        loaded = ds.load()
+        loaded = _scenario_dim(ds.load())
     for name in ("day", "final", "market", "node_count"):
         if name in loaded.variables:
             loaded[name] = loaded[name].astype(np.int64)
-    for name in ("node", "member", "region", "product", "firm", "unit", "final_unit"):
+    for name in ("node", "scenario", "region", "product", "firm", "unit", "final_unit"):
         if name in loaded.variables and loaded[name].dtype.kind in "SO":
             loaded[name] = loaded[name].astype(str)
     return loaded
@@ -100,12 +102,14 @@ def from_parquet(path: str | Path) -> xr.Dataset:
     attrs = json.loads(meta.get(_ATTRS_KEY, b"{}"))
     var_attrs = json.loads(meta.get(_VAR_ATTRS_KEY, b"{}"))
     parts = []
-    labels: dict[str, object] = {"member": list(pd.unique(node_table.column("member").to_pandas()))}
+    node_frame = node_table.to_pandas().rename(columns={_OLD_DIM: "scenario"})
+    labels: dict[str, object] = {"scenario": list(pd.unique(node_frame["scenario"]))}
     for group, dims in _DIMS.items():
         file = root / f"{group}.parquet"
         if not file.exists():
             continue
-        frame = (node_table if group == "node" else pq.read_table(file)).to_pandas()
+        frame = node_frame if group == "node" else pq.read_table(file).to_pandas()
+        frame = frame.rename(columns={_OLD_DIM: "scenario"})
         parts.append(xr.Dataset.from_dataframe(frame.set_index(list(dims))))
     for dim in ("node", "final", "market", "link"):
         file = root / f"{dim}_static.parquet"
@@ -122,6 +126,11 @@ def from_parquet(path: str | Path) -> xr.Dataset:
         if name in ds.variables:
             ds[name].attrs = value
     return ds.sel(labels)
+
+
+def _scenario_dim(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with its scenario dimension named ``scenario`` (older files say ``member``)."""
+    return ds.rename({_OLD_DIM: "scenario"}) if _OLD_DIM in ds.dims else ds
 
 
 def _plain(value: object) -> object:

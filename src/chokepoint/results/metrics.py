@@ -113,7 +113,7 @@ def _first_true(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
 
 def _ratio(out: xr.DataArray, base: xr.DataArray) -> npt.NDArray[np.float64]:
     b = np.asarray(base.values, dtype=np.float64)
-    o = np.asarray(out.transpose("member", "day", ...).values, dtype=np.float64)
+    o = np.asarray(out.transpose("scenario", "day", ...).values, dtype=np.float64)
     return np.divide(o, b, out=np.ones_like(o), where=b > 0)
 
 
@@ -131,7 +131,7 @@ def _frame(
     keys = _keys(by)
     gname = "node" if keys == ["node"] else "group"
     labels = np.asarray(groups[gname].values, dtype=str)
-    members = np.asarray(ds["member"].values, dtype=str)
+    members = np.asarray(ds["scenario"].values, dtype=str)
     s, g = len(members), len(labels)
     data: dict[str, object] = {
         "member": np.repeat(members, g),
@@ -276,7 +276,7 @@ def output_lost(ds: xr.Dataset, by: By = ("region", "product")) -> pd.DataFrame:
         label = _label(ds, keys)
         frames = {k: _sum_by(v, "node", label) for k, v in frames.items()}
         unit = group_units(unit, label, np.asarray(frames["units"]["group"].values, dtype=str))
-    cols = {k: np.asarray(v.transpose("member", ...).values) for k, v in frames.items()}
+    cols = {k: np.asarray(v.transpose("scenario", ...).values) for k, v in frames.items()}
     return _frame(ds, frames["units"], by, cols, unit, PHYSICAL)
 
 
@@ -298,8 +298,8 @@ def unmet_final_demand(ds: xr.Dataset) -> pd.DataFrame:
         u,
         ("region", "product"),
         {
-            "units": np.asarray(u.transpose("member", ...).values),
-            "value_usd": np.asarray(v.transpose("member", ...).values),
+            "units": np.asarray(u.transpose("scenario", ...).values),
+            "value_usd": np.asarray(v.transpose("scenario", ...).values),
         },
         unit,
         PHYSICAL,
@@ -326,9 +326,10 @@ def exports_monthly(ds: xr.Dataset, month_days: int = MONTH_DAYS) -> pd.DataFram
     share = monthly / (base * ndays)
     share = share.where(base > 0)
     df = (
-        share.transpose("member", "_g", "month")
+        share.transpose("scenario", "_g", "month")
         .to_dataframe(name="share_of_baseline")
         .reset_index()
+        .rename(columns={"scenario": "member"})
     )
     df = df.dropna(subset=["share_of_baseline"])
     parts = df["_g"].astype(str).str.split("|", expand=True).reindex(columns=[0, 1])
@@ -348,14 +349,14 @@ def prices(ds: xr.Dataset, tolerance: float = PEAK_TOLERANCE) -> pd.DataFrame:
     if not 0.0 <= tolerance < 1.0:
         msg = f"expected a relative tolerance in [0, 1), got {tolerance!r}"
         raise InputError("prices", [Problem("tolerance", msg)])
-    p = ds["market_price"].transpose("member", "day", "market")
+    p = ds["market_price"].transpose("scenario", "day", "market")
     arr = np.asarray(p.values, dtype=np.float64)
     peak = arr.max(axis=1)
     peak_day = (arr >= (peak * (1.0 - tolerance))[:, None, :]).argmax(axis=1)
     cap = float(json.loads(ds.attrs.get("engine_params", "{}")).get("price_index_max", np.inf))
     trough = arr.min(axis=1)
     actors = set(json_attr(ds, "actors"))
-    members = np.asarray(ds["member"].values, dtype=str)
+    members = np.asarray(ds["scenario"].values, dtype=str)
     regions = np.asarray(ds["market_region"].values, dtype=str)
     products = np.asarray(ds["market_product"].values, dtype=str)
     s, m = arr.shape[0], arr.shape[2]
@@ -375,7 +376,7 @@ def prices(ds: xr.Dataset, tolerance: float = PEAK_TOLERANCE) -> pd.DataFrame:
 
 
 def price_paths(ds: xr.Dataset) -> xr.DataArray:
-    """Mean price index per day inside and outside the actors (dims member, day, side)."""
+    """Mean price index per day inside and outside the actors (dims side, scenario, day)."""
     actors = json_attr(ds, "actors")
     inside = np.isin(np.asarray(ds["market_region"].values, dtype=str), actors)
     p = ds["market_price"]
@@ -406,9 +407,9 @@ def traces_origin(ds: xr.Dataset) -> bool:
 
 def _unshipped(ds: xr.Dataset) -> npt.NDArray[np.float64]:
     """Share of the orders addressed to each node that it did not ship (member, day, node)."""
-    out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
+    out = np.asarray(ds["output"].transpose("scenario", "day", "node").values, dtype=np.float64)
     unmet = np.asarray(
-        ds["unmet_demand"].transpose("member", "day", "node").values, dtype=np.float64
+        ds["unmet_demand"].transpose("scenario", "day", "node").values, dtype=np.float64
     )
     orders = out + unmet
     return np.divide(unmet, orders, out=np.zeros_like(unmet), where=orders > 0)
@@ -456,8 +457,8 @@ def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFram
     nodes = np.asarray(ds["node"].values, dtype=str)
     node_pos = {v: i for i, v in enumerate(nodes)}
     node_product = np.asarray(ds["product"].values, dtype=str)
-    binding = np.asarray(ds["binding"].transpose("member", "day", "node").values)
-    b_input = np.asarray(ds["binding_input"].transpose("member", "day", "node").values)
+    binding = np.asarray(ds["binding"].transpose("scenario", "day", "node").values)
+    b_input = np.asarray(ds["binding_input"].transpose("scenario", "day", "node").values)
     unshipped = _unshipped(ds)
     missed = np.cumsum(unshipped, axis=1)  # Σ_{t ≤ d} unshipped share, (member, day, node)
     flow: dict[tuple[int, str], dict[int, float]] = {}  # (buyer, product) -> supplier -> flow
@@ -470,7 +471,7 @@ def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFram
         i = node_pos[sup]
         by_sup = flow.setdefault((node_pos[buy], node_product[i]), {})
         by_sup[i] = by_sup.get(i, 0.0) + float(f)
-    members = list(np.asarray(ds["member"].values, dtype=str))
+    members = list(np.asarray(ds["scenario"].values, dtype=str))
     codes = ("demand", "capacity", "input")
     short = 1.0 - threshold
 

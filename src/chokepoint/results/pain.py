@@ -43,7 +43,7 @@ FloatArray = npt.NDArray[np.float64]
 def _ratio(ds: xr.Dataset, mask: npt.NDArray[np.bool_]) -> FloatArray:
     """Σ_{n∈G} x / Σ_{n∈G} x̄ per member and day (S, T), weighted by unit value when the nodes of
     G have different units; ones if the group has no baseline."""
-    out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
+    out = np.asarray(ds["output"].transpose("scenario", "day", "node").values, dtype=np.float64)
     weight = np.ones(int(mask.sum()))
     if len(np.unique(units_of(ds)[mask])) > 1:
         weight = np.asarray(ds["unit_value"].values, dtype=np.float64)[mask]
@@ -83,17 +83,17 @@ def first_hit(
     capacity); a region-industry's day is the earliest of its nodes. ``exclude`` drops regions
     (e.g. the restricting actors, whose exporters lose orders on day 0).
     """
-    out = np.asarray(ds["output"].transpose("member", "day", "node").values, dtype=np.float64)
+    out = np.asarray(ds["output"].transpose("scenario", "day", "node").values, dtype=np.float64)
     base = np.asarray(ds["baseline_output"].values, dtype=np.float64)
     low = out < threshold * base
     if cause == "input" and "binding" in ds:
-        low &= np.asarray(ds["binding"].transpose("member", "day", "node").values) == INPUT_BOUND
+        low &= np.asarray(ds["binding"].transpose("scenario", "day", "node").values) == INPUT_BOUND
     hit = low.any(axis=1)
     day = np.argmax(low, axis=1)
     s_idx, n_idx = np.nonzero(hit)
     frame = pd.DataFrame(
         {
-            "member": np.asarray(ds["member"].values, dtype=str)[s_idx],
+            "member": np.asarray(ds["scenario"].values, dtype=str)[s_idx],
             "region": np.asarray(ds["region"].values, dtype=str)[n_idx],
             "product": np.asarray(ds["product"].values, dtype=str)[n_idx],
             "day": day[s_idx, n_idx].astype(int),
@@ -118,7 +118,7 @@ def days_to_loss(
     are summed in USD at baseline unit values (see the module docstring)."""
     mask = _group_mask(ds, region, products)
     days = _first_below(_ratio(ds, mask), 1.0 - share)
-    members = [str(m) for m in ds["member"].values]
+    members = [str(m) for m in ds["scenario"].values]
     return pd.DataFrame({"member": members, "region": region, "day": pd.Series(days, dtype=object)})
 
 
@@ -134,7 +134,9 @@ def first_stop(
     if product is not None:
         table = table[table["product"] == product]
     first = table.groupby("member")["day"].min()
-    return [None if m not in first.index else int(first[m]) for m in map(str, ds["member"].values)]
+    return [
+        None if m not in first.index else int(first[m]) for m in map(str, ds["scenario"].values)
+    ]
 
 
 @dataclass(frozen=True)

@@ -666,12 +666,12 @@ def series(
             [Problem("start", f"expected start < end <= {days}, got {start}..{stop}")],
         )
     if member is not None:
-        if member >= da.sizes["member"]:
+        if member >= da.sizes["scenario"]:
             raise InputError(
                 "series request",
-                [Problem("member", f"expected < {da.sizes['member']}, got {member}")],
+                [Problem("member", f"expected < {da.sizes['scenario']}, got {member}")],
             )
-        da = da.isel(member=[member])
+        da = da.isel(scenario=[member])
     region_of = np.asarray(ds[f"{prefix}region"].values, dtype=str)
     product_of = np.asarray(ds[f"{prefix}product"].values, dtype=str)
     problems = []
@@ -696,7 +696,7 @@ def series(
         keep &= product_of == product
     nodes = np.flatnonzero(keep)
     da = da.isel({entity: nodes})
-    values = np.asarray(da.transpose("member", "day", entity).values, dtype=np.float64)
+    values = np.asarray(da.transpose("scenario", "day", entity).values, dtype=np.float64)
     extensive = variable in EXTENSIVE
     weights = np.ones(len(nodes))
     if value and extensive and entity == "node" and "unit_value" in ds:
@@ -708,7 +708,7 @@ def series(
         else values[:, 0, :].mean(axis=0) * weights
     )
     values = values * weights[None, None, :]
-    members = np.asarray(da["member"].values, dtype=str)
+    members = np.asarray(da["scenario"].values, dtype=str)
     keys = [k for k in by if k != "member"]
     labels = {"region": region_of[nodes], "product": product_of[nodes]}
     node_keys = [tuple(str(labels[k][i]) for k in keys) for i in range(values.shape[2])]

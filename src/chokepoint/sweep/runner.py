@@ -82,7 +82,7 @@ def member_metrics(ds: Any, members: Sequence[int]) -> pd.DataFrame:
     frames = []
     lost = ds.cp.output_lost()
     ttp = ds.cp.time_to_pain()
-    index = {name: m for name, m in zip(ds["member"].to_numpy().tolist(), members, strict=True)}
+    index = {name: m for name, m in zip(ds["scenario"].to_numpy().tolist(), members, strict=True)}
     for frame, columns in ((lost, ("units", "value_usd")), (ttp, ("day",))):
         frame = frame.reset_index() if "member" not in frame.columns else frame
         for column in columns:
