@@ -86,6 +86,14 @@ def test_series_and_report(shared_client: TestClient, wait_for: Any) -> None:
         "WEST": "unit",
     }
     assert s3["units"] == "product unit/day (see each line's unit)"
+    # one line over every node adds tonnes to units: no values, as in output_lost; USD works
+    everything = client.get(f"/api/runs/{run_id}/series", params={"by": "member"}).json()
+    [line] = everything["lines"]
+    assert line["unit"] == "mixed" and set(line["values"]) == {None}
+    in_usd = client.get(
+        f"/api/runs/{run_id}/series", params={"by": "member", "value": "true"}
+    ).json()
+    assert in_usd["units"] == "USD/day" and None not in in_usd["lines"][0]["values"]
     assert s["units"] == "1" and s["lines"][0]["unit"] is None
     bad = client.get(f"/api/runs/{run_id}/series", params={"variable": "nothing"})
     assert bad.status_code == 422

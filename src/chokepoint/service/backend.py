@@ -639,9 +639,10 @@ def series(
     each key, in units or, with ``value``, in USD (x unit value); ``relative`` divides by the
     same sum of the baseline (``baseline_<variable>`` when recorded, else day 0). Others are
     averaged over nodes. A sum in physical units gives each line the ``unit`` of its nodes
-    (``"mixed"`` when they count different units: tonnes plus vehicles; ask for ``value``).
+    (``"mixed"`` when they count different units, tonnes plus vehicles: such a line has no
+    values, ``null``, as in :func:`~chokepoint.results.metrics.output_lost`; ask for ``value``).
     """
-    from chokepoint.results.metrics import group_units, units_of
+    from chokepoint.results.metrics import MIXED, group_units, units_of
 
     ds = open_results(row)
     if variable not in ds.data_vars or "day" not in ds[variable].dims:
@@ -737,6 +738,8 @@ def series(
             if relative:
                 base = baseline[codes == g].sum() if extensive else baseline[codes == g].mean()
                 line = line / base if base else np.full_like(line, np.nan)
+            if line_unit is not None and line_unit[g] == MIXED:
+                line = np.full_like(line, np.nan)  # no sum of tonnes and vehicles: ask for value
             label = dict(zip(keys, key, strict=True))
             if "member" in by:
                 label["member"] = str(members[mset[0]])
