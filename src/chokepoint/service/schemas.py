@@ -273,8 +273,8 @@ class SeriesLine(_Out):
     key: dict[str, str]
     values: list[float | None]
     unit: str | None = None
-    """Physical unit of a line summed in physical units (``"mixed"`` over different units, whose values are then all ``None``);
-    ``None`` when the answer is relative, in USD or an average."""
+    """Physical unit of a line summed in physical units (``"mixed"`` over different units, whose
+    values are then all ``None``); ``None`` when the answer is relative, in USD or an average."""
 
 
 class SeriesOut(_Out):
