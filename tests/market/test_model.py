@@ -273,7 +273,7 @@ def test_to_dataset_labels_and_values() -> None:
     rival = {"name": "R", "region": "USA", "capacity": 50.0, "cash_cost": 6.0, "buffer": 20.0}
     res = run(compile_preset(make([STATE, rival])))
     ds = to_dataset(res)
-    assert ds["output"].sel(member=0, year=2000, producer="R").item() == pytest.approx(50.0)
+    assert ds["output"].sel(scenario=0, year=2000, producer="R").item() == pytest.approx(50.0)
     assert list(ds["region"].values) == ["CHN", "USA"]
     assert ds["price_foreign"].attrs["units"] == "price unit"
-    assert ds["hhi"].sel(member=0, year=2000).item() == pytest.approx(5 / 9)
+    assert ds["hhi"].sel(scenario=0, year=2000).item() == pytest.approx(5 / 9)

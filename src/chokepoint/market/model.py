@@ -540,7 +540,8 @@ def tile(inp: MarketInputs, n: int) -> MarketInputs:
 
 
 def to_dataset(res: MarketResult) -> Any:
-    """The result as an ``xarray.Dataset`` (dims member, year, producer; coords region, state).
+    """The result as an ``xarray.Dataset`` (dims scenario, year, producer, as the engine's
+    results; coords region, state).
 
     Variables carry a ``units`` attribute; money is USD m, quantities and prices are in the
     preset's units (stored by the caller in ``attrs`` if needed).
@@ -548,8 +549,8 @@ def to_dataset(res: MarketResult) -> Any:
     import xarray as xr
 
     inp = res.inputs
-    dims_t = ("member", "year")
-    dims_p = ("member", "year", "producer")
+    dims_t = ("scenario", "year")
+    dims_p = ("scenario", "year", "producer")
     ds = xr.Dataset(
         {
             "price_domestic": (dims_t, res.price_domestic, {"units": "price unit"}),
@@ -568,7 +569,7 @@ def to_dataset(res: MarketResult) -> Any:
             "entered": (dims_p, res.entered),
         },
         coords={
-            "member": np.arange(inp.batch),
+            "scenario": np.arange(inp.batch),
             "year": inp.years,
             "producer": list(inp.producer_names),
             "region": ("producer", list(inp.producer_regions)),
