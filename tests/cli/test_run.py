@@ -93,6 +93,24 @@ def test_report_is_self_contained(run_dir: tuple[Path, dict[str, object]], tmp_p
     assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", html)
 
 
+def test_report_of_a_run_saved_with_the_old_member_dimension(
+    run_dir: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    """Runs written before the scenario axis was renamed (``member``) still make a report."""
+    from chokepoint.results.io import from_netcdf, to_netcdf
+
+    out, _ = run_dir
+    old = tmp_path / "old"
+    old.mkdir()
+    for path in out.iterdir():
+        (old / path.name).write_bytes(path.read_bytes())
+    ds = from_netcdf(out / "results.nc")
+    to_netcdf(ds.rename({"scenario": "member"}), old / "results.nc")
+    result = runner.invoke(app, ["report", str(old), "--html", str(tmp_path / "old.html")])
+    assert result.exit_code == 0, result.output
+    assert len(re.findall(r'src="data:image/png;base64,', (tmp_path / "old.html").read_text())) == 4
+
+
 def test_report_of_a_folder_without_a_run_fails_cleanly(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path), "--html", str(tmp_path / "x.html")])
     assert result.exit_code == 2

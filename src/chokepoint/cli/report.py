@@ -59,8 +59,10 @@ def read_run(run_dir: Path) -> tuple[xr.Dataset, dict[str, Any], dict[str, Any],
             f"no run in {run_dir}: expected {RESULTS_FILE} (written by `chokepoint run --out DIR`)"
         )
         raise NotFoundError(msg)
+    from chokepoint.results.io import from_netcdf
+
     try:
-        ds = xr.load_dataset(results)
+        ds = from_netcdf(results)  # (older runs' dimension names are brought up to date)
     except Exception as exc:  # a truncated or foreign file of any kind: one clear message
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         detail = f"{RESULTS_FILE}: expected a netCDF file written by `chokepoint run`: {reason}"
