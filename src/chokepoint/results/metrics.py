@@ -67,7 +67,7 @@ def group_units(
 
 
 def _group_output(ds: xr.Dataset, by: By) -> tuple[xr.DataArray, xr.DataArray]:
-    """Output (member, day, group) and baseline (group) summed over nodes with the same ``by``
+    """Output (scenario, day, group) and baseline (group) summed over nodes with the same ``by``
     labels; in USD at baseline unit values for a group of mixed units (tonnes and vehicles)."""
     keys = _keys(by)
     if keys == ["node"]:
@@ -406,7 +406,7 @@ def traces_origin(ds: xr.Dataset) -> bool:
 
 
 def _unshipped(ds: xr.Dataset) -> npt.NDArray[np.float64]:
-    """Share of the orders addressed to each node that it did not ship (member, day, node)."""
+    """Share of the orders addressed to each node that it did not ship (scenario, day, node)."""
     out = np.asarray(ds["output"].transpose("scenario", "day", "node").values, dtype=np.float64)
     unmet = np.asarray(
         ds["unmet_demand"].transpose("scenario", "day", "node").values, dtype=np.float64
@@ -460,7 +460,7 @@ def shortage_origin(ds: xr.Dataset, threshold: float = THRESHOLD) -> pd.DataFram
     binding = np.asarray(ds["binding"].transpose("scenario", "day", "node").values)
     b_input = np.asarray(ds["binding_input"].transpose("scenario", "day", "node").values)
     unshipped = _unshipped(ds)
-    missed = np.cumsum(unshipped, axis=1)  # Σ_{t ≤ d} unshipped share, (member, day, node)
+    missed = np.cumsum(unshipped, axis=1)  # Σ_{t ≤ d} unshipped share, (scenario, day, node)
     flow: dict[tuple[int, str], dict[int, float]] = {}  # (buyer, product) -> supplier -> flow
     for sup, buy, f in zip(
         np.asarray(ds["link_supplier"].values, dtype=str),
