@@ -165,12 +165,13 @@ def day_bytes(net, size: int, itemsize: int, pipeline_max_days: int) -> float:  
     pass that reads it and written once per pass that writes it; no write-allocate; a supplier's
     row gathered by its links counted once): a lower bound on the engine's memory traffic.
 
-    With f = ``itemsize`` and S = ``size``, per link: sourcing share (read), orders per link
-    (written, read), binned orders (written, read) — 5 S f — plus 15 bytes of indices; per ring slot
-    (Σ_k max lead time of pair k): read and written, 2 S f; per input pair: stock, orders, wanted,
-    transit (read and written by the pair pass), pipeline target, expected use (read), stock and
-    expected use again (read and written by the node pass) — 14 S f — first short day 4 S, target,
-    amount, use per unit 3 f, indices 32 bytes; per node: delivery ratio and spare (written, read),
+    With f = ``itemsize`` and S = ``size``, per link: sourcing share (read by the pair pass and
+    by the pass that bins the orders), binned orders (written, read) — 4 S f — plus 15 bytes of
+    indices; per ring slot (Σ_k max lead time of pair k): read and written, 2 S f; per input pair:
+    stock, orders, wanted, transit (read and written by the pair pass), pipeline target, expected
+    use (read), orders again (read when binning), stock and expected use again (read and written
+    by the node pass) — 15 S f — first short day 4 S, target, amount, use per unit 3 f, indices
+    32 bytes; per node: delivery ratio and spare (written, read),
     capacity (three passes), overproduction (read, written), held-back orders (2 S f, read), final
     demand — 12 S f — plus f and 57 bytes of indices. Records of a summary run are not counted.
     """
@@ -179,9 +180,9 @@ def day_bytes(net, size: int, itemsize: int, pipeline_max_days: int) -> float:  
     np.maximum.at(longest, net.link_pair, lead)
     slots = int(np.maximum(longest, 1).sum())
     f, s = itemsize, size
-    per_link = 5 * s * f + 15
+    per_link = 4 * s * f + 15
     per_slot = 2 * s * f
-    per_pair = 14 * s * f + 4 * s + 3 * f + 32
+    per_pair = 15 * s * f + 4 * s + 3 * f + 32
     per_node = 12 * s * f + f + 57
     return float(
         net.n_links * per_link + slots * per_slot + net.n_pairs * per_pair + net.n_nodes * per_node

@@ -93,14 +93,14 @@ def test_physical_invariants_under_random_rules(seed: int, rules_seed: int) -> N
 
 def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-def]
     """One pair pass without rules or adaptation, from empty stocks; returns (transit, stock,
-    wanted_pair, demand): the stock holds tomorrow's arrivals."""
+    wanted_pair, next_orders): the stock holds tomorrow's arrivals."""
     from chokepoint.engine import fused as F
 
     size = orders.shape[1]
     transit, stock = np.zeros((en.m, size)), np.zeros((en.m, size))
     supply, wanted_pair = np.zeros((en.n, 2, size)), np.ones((en.m, size))
     supply[:, F.RATIO] = ratio
-    demand = np.zeros((en.n_links, size))
+    next_orders = orders.copy()
     F.pair_pass(
         0,
         en.m,
@@ -125,18 +125,17 @@ def _pair_pass(en, day, orders, ratio, share, ring):  # type: ignore[no-untyped-
         0.01,
         0.0,
         share,
-        orders.copy(),
+        next_orders,
         wanted_pair,
         ring,
         transit,
         np.zeros((en.m, size)),
         np.full((en.m, size), -1, dtype=np.int32),
         np.zeros((en.m, size), dtype=np.int8),
-        demand,
         np.zeros((en.n_markets, size)),
         np.zeros((en.n_markets, size)),
     )
-    return transit, stock, wanted_pair, demand
+    return transit, stock, wanted_pair, next_orders
 
 
 @FAST
@@ -159,7 +158,7 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     by_src = by_src[:, 0]
     ratio = rng.random((en.n, size))
     ring = np.zeros((en.ring_slots, size))
-    transit, arriving, wanted_pair, demand = _pair_pass(en, day, orders, ratio, share, ring)
+    transit, arriving, wanted_pair, next_orders = _pair_pass(en, day, orders, ratio, share, ring)
     # nothing shipped that was not produced: a supplier ships ratio_u x its orders, in all
     shipped = transit + arriving  # tomorrow's arrivals left the transit for the stock
     np.testing.assert_allclose(shipped.sum(axis=0), (ratio * by_src).sum(axis=0), rtol=1e-9)
@@ -172,8 +171,8 @@ def test_fused_shipments_add_up(seed: int, size: int, scale: float, day: int) ->
     # to them by pair and by supplier
     expected = np.maximum(orders - shipped / 60.0, 0.0)
     np.testing.assert_allclose(wanted_pair, expected, rtol=1e-9, atol=1e-12)
-    binned, tomorrow = np.zeros_like(demand), np.zeros((en.n, 2, size))
-    F.bin_orders(0, en.n_links, en.link_slot, demand, binned)
+    binned, tomorrow = np.zeros_like(share), np.zeros((en.n, 2, size))
+    F.bin_orders(0, en.m, en.link_ptr, en.link_slot, share, next_orders, binned)
     F.supplier_orders(en.bin_size, en.bin_ptr, en.slot_src, en.slot_export, binned, tomorrow)
     np.testing.assert_allclose(tomorrow[:, 0].sum(axis=0), expected.sum(axis=0), rtol=1e-9)
     # a shipment with lead time L lands in slot (day + L) mod B_k of its pair

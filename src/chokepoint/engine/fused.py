@@ -357,7 +357,6 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
         pipe_target: FloatArray,
         first_short: IntArray,
         displaced: npt.NDArray[np.int8],
-        demand: FloatArray,
         market_bought: FloatArray,
         market_got: FloatArray,
     ) -> None:
@@ -382,9 +381,9 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
           the links above their baseline share in proportion to their excess; once every share is within
           :data:`RETURNED` of its baseline the shares are set to it and the pair is no longer
           displaced;
-        * tomorrow's orders per link σ_e order_k into ``demand`` (link order; :func:`bin_orders` sorts
-          them into supplier bins for the node pass) and summed by pair (``wanted_pair`` is
-          overwritten: today's value is read first).
+        * tomorrow's orders per link σ_e order_k summed by pair (``wanted_pair`` is overwritten:
+          today's value is read first); :func:`bin_orders` writes the same products into supplier
+          bins for the node pass.
 
         ``target`` is (m, S) or (m, 1); ``ring_base[b]`` = t mod b for every ring length b.
         """
@@ -523,17 +522,13 @@ def _pair_pass_kernel(batch: bool) -> Callable[..., None]:
                 else:  # tomorrow's orders of scenario s
                     total = 0.0
                     for e in range(e0, e1):
-                        w = share[e, s] * new_order
-                        demand[e, s] = w
-                        total += w
+                        total += share[e, s] * new_order
                     wanted_pair[k, s] = total
             if batch:  # tomorrow's orders of all scenarios, link by link
                 received[:] = 0.0
                 for e in range(e0, e1):
                     for s in range(size):
-                        w = share[e, s] * new_orders[s]
-                        demand[e, s] = w
-                        received[s] += w
+                        received[s] += share[e, s] * new_orders[s]
                 for s in range(size):
                     wanted_pair[k, s] = received[s]
 
@@ -554,20 +549,32 @@ def _qualified(alt_days: int, first_short: int, day: int) -> bool:
 
 
 def _bin_orders(
-    lo: int, hi: int, link_slot: IntArray, demand: FloatArray, binned: FloatArray
+    lo: int,
+    hi: int,
+    link_ptr: IntArray,
+    link_slot: IntArray,
+    share: FloatArray,
+    orders: FloatArray,
+    binned: FloatArray,
 ) -> None:
-    """Copy the orders per link of links ``lo:hi`` into their supplier-binned slots.
+    """The coming day's orders per link σ_e order_k of pairs ``lo:hi``, written into their
+    supplier-binned slots (the same products the pair pass adds up into ``wanted_pair``).
 
     A tight loop of writes into a few hundred sequential streams (one per bin): cheap on its own,
-    far cheaper than the same writes made amid the pair pass's other memory streams.
+    far cheaper than the same writes made amid the pair pass's other memory streams. Computing
+    the products here, rather than storing them per link in the pair pass and copying them, saves
+    writing and reading back one value per link and scenario.
     """
-    if demand.shape[1] == 1:  # one scenario: a third faster without the inner loop
-        for e in range(lo, hi):
-            binned[link_slot[e], 0] = demand[e, 0]
-        return
-    for e in range(lo, hi):
-        for s in range(demand.shape[1]):
-            binned[link_slot[e], s] = demand[e, s]
+    size = share.shape[1]
+    for k in range(lo, hi):
+        if size == 1:  # one scenario: without the inner loop
+            order = orders[k, 0]
+            for e in range(link_ptr[k], link_ptr[k + 1]):
+                binned[link_slot[e], 0] = share[e, 0] * order
+        else:
+            for e in range(link_ptr[k], link_ptr[k + 1]):
+                for s in range(size):
+                    binned[link_slot[e], s] = share[e, s] * orders[k, s]
 
 
 def _supplier_orders(

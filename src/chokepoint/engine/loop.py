@@ -239,7 +239,12 @@ def run_chunk(
             requirement = rs.dense_factor("requirement_factor", day, m)
             amount = amount0 * requirement if requirement is not None else amount0
 
-            blocks.run(F.bin_orders, blocks.links, (net.link_slot, st.demand, st.binned), no_own)
+            blocks.run(
+                F.bin_orders,
+                blocks.pairs,
+                (net.link_ptr, net.link_slot, st.share, st.orders, st.binned),
+                no_own,
+            )
 
             # 3. the node pass: orders received, production, use, cover, deliveries, overproduction
             block_markets.fill(0.0)
@@ -334,7 +339,6 @@ def run_chunk(
                     st.pipe_target,
                     st.first_short,
                     st.displaced,
-                    st.demand,
                 ),
                 [(block_markets[b, 0], block_markets[b, 1]) for b in range(blocks.count)],
             )

@@ -38,8 +38,8 @@ class EngineState:
         (rows :data:`~chokepoint.engine.fused.RATIO`, :data:`~chokepoint.engine.fused.SPARE`)
     wanted_pair : Σ of the coming day's orders per link by buyer pair [m, S]
     share : σ_e, sourcing share of link e in its pair's orders [E', S]
-    demand : the coming day's orders per link σ_e order_k [E', S]
-    binned : the same in their slots binned by supplier (``EngineNet.link_slot``) [E', S]
+    binned : the coming day's orders per link σ_e order_k in their slots binned by supplier
+        (``EngineNet.link_slot``) [E', S]
     pipe_target : Σ_{e→k} σ_e ū_k L_e, the in-transit level the pair aims at [m, S]
     overproduction : α_n [n, S]
     log_price : ln P_M, scarcity price index per market [M, S]
@@ -56,7 +56,6 @@ class EngineState:
     supply: FloatArray
     wanted_pair: FloatArray
     share: FloatArray
-    demand: FloatArray
     binned: FloatArray
     pipe_target: FloatArray
     overproduction: FloatArray
@@ -96,7 +95,6 @@ class EngineState:
             supply=np.zeros((net.n, 2, s), dtype=ft),
             wanted_pair=wanted_pair,
             share=share,
-            demand=share * orders[net.link_pair],
             binned=np.empty_like(share),
             pipe_target=np.broadcast_to(pipe[:, None], (m, s)).copy(),
             overproduction=np.full((net.n, s), params.overproduction_base, dtype=ft),
