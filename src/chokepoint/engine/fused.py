@@ -75,24 +75,24 @@ def _sum_bin(
     bin_ptr: IntArray,
     slot_src: IntArray,
     slot_export: BoolArray,
-    demand: FloatArray,
+    binned: FloatArray,
     acc: FloatArray,
 ) -> None:
     """Orders received by the suppliers of bin b: ``acc[u − b·R]`` = (Σ σ_e order_k over u's links,
-    over its cross-border links), summed from the bin's slots of ``demand`` (R = ``bin_size``)."""
+    over its cross-border links), summed from the bin's slots of ``binned`` (R = ``bin_size``)."""
     first = b * bin_size
     acc[:] = 0.0
-    size = demand.shape[1]
+    size = binned.shape[1]
     for j in range(bin_ptr[b], bin_ptr[b + 1]):
         u = slot_src[j] - first
         crosses = 1.0 if slot_export[j] else 0.0  # no branch: borders are not predictable
         if size == 1:  # the single-scenario case without the inner loop
-            v = demand[j, 0]
+            v = binned[j, 0]
             acc[u, 0, 0] += v
             acc[u, 1, 0] += v * crosses
         else:
             for s in range(size):
-                v = demand[j, s]
+                v = binned[j, s]
                 acc[u, 0, s] += v
                 acc[u, 1, s] += v * crosses
 
@@ -110,7 +110,7 @@ def _node_pass_kernel(single: bool) -> Callable[..., None]:
         bin_ptr: IntArray,
         slot_src: IntArray,
         slot_export: BoolArray,
-        demand: FloatArray,
+        binned: FloatArray,
         pair_ptr: IntArray,
         group_ptr: IntArray,
         pair_group: IntArray,
@@ -157,7 +157,7 @@ def _node_pass_kernel(single: bool) -> Callable[..., None]:
         """Production and everything that follows from it, node by node (DESIGN §5 steps 3–4, 6–8).
 
         Nodes ``lo:hi``. For node n and scenario s, with O_n = allowed orders + allowed final orders
-        (the orders per link σ_e order_k of n's links, summed bin by bin from ``demand`` into the
+        (the orders per link σ_e order_k of n's links, summed bin by bin from ``binned`` into the
         scratch ``acc`` (R, 2, S), minus what permits and quotas hold back, ``restricted`` (n, 2, S), or
         (0, 2, S) when no rule is in force; n's final-demand entries f are ``fd_ptr[n]:fd_ptr[n+1]``,
         every per-entry array in node order, with demand D_f in ``demanded`` and the part a permit lets
@@ -199,7 +199,7 @@ def _node_pass_kernel(single: bool) -> Callable[..., None]:
         rounded = np.empty(2, dtype=stock.dtype)  # unmet and days of cover as the records keep them
         for node in range(lo, hi):
             if node == lo or node % bin_size == 0:
-                _sum_bin(node // bin_size, bin_size, bin_ptr, slot_src, slot_export, demand, acc)
+                _sum_bin(node // bin_size, bin_size, bin_ptr, slot_src, slot_export, binned, acc)
             at = node % bin_size
             p0, p1 = pair_ptr[node], pair_ptr[node + 1]
             g0, g1 = group_ptr[node], group_ptr[node + 1]
@@ -582,14 +582,15 @@ def _supplier_orders(
     bin_ptr: IntArray,
     slot_src: IntArray,
     slot_export: BoolArray,
-    demand: FloatArray,
+    binned: FloatArray,
     received: FloatArray,
 ) -> None:
-    """The orders per link in ``demand`` summed by supplier: all links and cross-border (n, 2, S)."""
+    """The orders per link in their supplier-binned slots (``binned``) summed by supplier: all
+    links and cross-border (n, 2, S)."""
     n = received.shape[0]
-    acc = np.empty((bin_size, 2, demand.shape[1]), dtype=received.dtype)
+    acc = np.empty((bin_size, 2, binned.shape[1]), dtype=received.dtype)
     for b in range(bin_ptr.shape[0] - 1):
-        _sum_bin(b, bin_size, bin_ptr, slot_src, slot_export, demand, acc)
+        _sum_bin(b, bin_size, bin_ptr, slot_src, slot_export, binned, acc)
         first = b * bin_size
         for u in range(first, min(first + bin_size, n)):
             received[u] = acc[u - first]

@@ -396,7 +396,6 @@ class _Blocks:
         self.nodes = np.minimum(_split(node_work, count) // net.bin_size * net.bin_size, net.n)
         self.nodes[-1] = net.n
         self.pairs = _split(pair_work, count)
-        self.links = np.linspace(0, net.n_links, count + 1).round().astype(np.int64)
         self.count = count
         workers = min(count, threads or os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(workers) if workers > 1 else None

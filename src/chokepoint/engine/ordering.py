@@ -110,6 +110,39 @@ def _rank(order: IntArray) -> IntArray:
     return rank
 
 
+_NODE_FIELDS = (
+    "node_ids",
+    "node_region",
+    "node_product",
+    "node_firm",
+    "node_owner",
+    "capacity",
+    "output",
+)
+"""Per-node fields of a :class:`CompiledNetwork`, moved with their nodes."""
+_PAIR_FIELDS = (
+    "pair_product",
+    "pair_amount",
+    "pair_group",
+    "stock_target_days",
+    "stock_initial_days",
+    "stock_strategic_days",
+)
+"""Per-pair fields moved with their pairs (``pair_node`` is renumbered too)."""
+_LINK_FIELDS = ("link_flow", "link_lead_time")
+"""Per-link fields moved with their links (the node and pair indices are renumbered too)."""
+_RECORD_NODE_FIELDS = (
+    "node_region",
+    "node_product",
+    "node_firm",
+    "node_members",
+    "baseline_output",
+    "baseline_capacity",
+    "baseline_exports",
+)
+"""Per-node fields of :class:`RawRecords` put back in the network's order."""
+
+
 @dataclass(frozen=True)
 class Relabel:
     """A network renumbered: ``network`` lists node i as the original node ``node_order[i]``.
@@ -136,29 +169,18 @@ class Relabel:
         link_order = _grouped(np.asarray(net.link_indptr, dtype=np.int64), order)
         link_src = rank[net.link_src[link_order]]
         n = net.n_nodes
+        moved = {name: getattr(net, name)[order] for name in _NODE_FIELDS}
+        moved |= {name: getattr(net, name)[pair_order] for name in _PAIR_FIELDS}
+        moved |= {name: getattr(net, name)[link_order] for name in _LINK_FIELDS}
         renumbered = dataclasses.replace(
             net,
-            node_ids=net.node_ids[order],
-            node_region=net.node_region[order],
-            node_product=net.node_product[order],
-            node_firm=net.node_firm[order],
-            node_owner=net.node_owner[order],
-            capacity=net.capacity[order],
-            output=net.output[order],
+            **moved,
             pair_node=pair_node[pair_order],
-            pair_product=net.pair_product[pair_order],
-            pair_amount=net.pair_amount[pair_order],
-            pair_group=net.pair_group[pair_order],
             group_node=rank[net.group_node],
             pair_indptr=np.searchsorted(pair_node[pair_order], np.arange(n + 1)).astype(np.int64),
-            stock_target_days=net.stock_target_days[pair_order],
-            stock_initial_days=net.stock_initial_days[pair_order],
-            stock_strategic_days=net.stock_strategic_days[pair_order],
             link_src=link_src,
             link_dst=rank[net.link_dst[link_order]],
             link_pair=pair_rank[net.link_pair[link_order]],
-            link_flow=net.link_flow[link_order],
-            link_lead_time=net.link_lead_time[link_order],
             link_indptr=np.searchsorted(link_src, np.arange(n + 1)).astype(np.int64),
             fd_node=rank[net.fd_node],
             alt_pair=np.where(net.alt_pair >= 0, pair_rank[np.maximum(net.alt_pair, 0)], -1),
@@ -192,13 +214,7 @@ class Relabel:
         rank = self.node_rank
         return dataclasses.replace(
             rec,
+            **{name: getattr(rec, name)[rank] for name in _RECORD_NODE_FIELDS},
             node={name: values[..., rank] for name, values in rec.node.items()},
-            node_region=rec.node_region[rank],
-            node_product=rec.node_product[rank],
-            node_firm=rec.node_firm[rank],
-            node_members=rec.node_members[rank],
-            baseline_output=rec.baseline_output[rank],
-            baseline_capacity=rec.baseline_capacity[rank],
-            baseline_exports=rec.baseline_exports[rank],
             final_node=final_node,
         )

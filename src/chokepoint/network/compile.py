@@ -110,9 +110,9 @@ class CompiledNetwork:
     def __post_init__(self) -> None:
         """Fill ``product_unit`` when it was not given; check its length."""
         n_products = len(self.products)
-        units = np.asarray(self.product_unit, dtype=str)
+        units = np.asarray(self.product_unit, dtype=object).reshape(-1)  # blanks may be NaN
         if len(units) == 0 and n_products:
-            units = np.full(n_products, "")
+            units = np.full(n_products, "", dtype=object)
         if len(units) != n_products:
             msg = f"expected one product_unit per product ({n_products}), got {len(units)}"
             raise ValueError(msg)
@@ -372,5 +372,5 @@ def compile_network(t: NetworkTables) -> CompiledNetwork:
         alt_src=alt_src,
         alt_qualification_days=alts["qualification_days"].to_numpy(np.int64),
         meta=dict(t.meta),
-        product_unit=unit_labels(t.products["unit"], products),
+        product_unit=t.products["unit"].to_numpy(dtype=object),  # labelled in __post_init__
     )

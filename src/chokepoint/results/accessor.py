@@ -95,26 +95,14 @@ class ChokepointAccessor:
         """
         ds = self._ds
         many = ds.sizes["scenario"] > 1
-        ttp = metrics.time_to_pain(ds)
-        lost = metrics.output_lost(ds)[
-            [
-                "member",
-                "region",
-                "product",
-                "unit",
-                "units",
-                "units_supply",
-                "units_orders",
-                "value_usd",
-            ]
-        ]
-        price = metrics.prices(ds)[
-            ["member", "region", "product", "inside_actors", "peak_index", "peak_day", "hit_cap"]
-        ]
-        rec = metrics.recovery_day(ds)
-        stats = metrics.shortfall_stats(ds)[
-            ["member", "region", "product", "time_to_pain", "depth", "duration", "recovery_day"]
-        ]
+        keys = ["member", "region", "product"]
+        stats = metrics.shortfall_stats(ds)  # time-to-pain and recovery day are two of its columns
+        ttp = stats[[*keys, "time_to_pain"]].rename(columns={"time_to_pain": "day"})
+        rec = stats[[*keys, "recovery_day"]].rename(columns={"recovery_day": "day"})
+        physical = ["unit", "units", "units_supply", "units_orders"]
+        lost = metrics.output_lost(ds)[[*keys, *physical, "value_usd"]]
+        price = metrics.prices(ds)[[*keys, "inside_actors", "peak_index", "peak_day", "hit_cap"]]
+        stats = stats[[*keys, "time_to_pain", "depth", "duration", "recovery_day"]]
         paths = metrics.price_paths(ds).to_dataframe(name="index").reset_index()
         paths = paths.rename(columns={"scenario": "member"})[["member", "side", "day", "index"]]
         origin = _records(metrics.shortage_origin(ds), many) if metrics.traces_origin(ds) else None

@@ -3,8 +3,9 @@
 Dimensions: ``scenario`` (the members of the scenario batch, labelled by their names), ``day``
 (0 = first simulated day), ``node`` (network nodes with ``record="full"``, or (region, product)
 aggregates with ``record="summary"``), ``final`` (final-demand entries; with ``record="summary"``,
-their sums by supplier market and buyer region), ``market`` ((region, product) price markets) and, with ``record="full"`` only, ``link``
-(supplier -> buyer links: ``link_supplier``, ``link_buyer``, ``baseline_link_flow``).
+their sums by supplier market and buyer region), ``market`` ((region, product) price markets)
+and, with ``record="full"`` only, ``link`` (supplier -> buyer links: ``link_supplier``,
+``link_buyer``, ``baseline_link_flow``).
 ``inventory_days`` is NaN for nodes without inputs.
 
 Units: a quantity of a node is in its product's physical unit (t, vehicle, kWh, M.USD for an MRIO
